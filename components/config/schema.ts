@@ -1,0 +1,246 @@
+/**
+ * The shape of a stack's configuration, as a zod schema. Every object is strict so a typo
+ * (or a password pasted into a plain object) is reported instead of silently ignored.
+ * Defaults live here and nowhere else.
+ */
+import { z } from "zod";
+import * as ipaddr from "ipaddr.js";
+
+const dnsName = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+export const ipv4 = z.string().refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s), {
+    message: "must be an IPv4 address like 10.0.0.11",
+});
+
+// All digits and dots is meant as an IPv4 address (10.0.0.300 is a typo, not a host name).
+export const hostOrIp = z.string().min(1).refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s) || (!/^[\d.]+$/.test(s) && dnsName.test(s)), {
+    message: "must be an IPv4 address or a DNS name",
+});
+
+export const cidr = z.string().refine(
+    (s) => {
+        try {
+            const [addr, len] = ipaddr.IPv4.parseCIDR(s);
+            // Reject host bits set (10.0.0.5/24): almost always a typo for the network or the node.
+            return ipaddr.IPv4.networkAddressFromCIDR(s).toString() === addr.toString() && len <= 30;
+        } catch {
+            return false;
+        }
+    },
+    { message: "must be an IPv4 network in CIDR form like 10.0.0.0/24 (no host bits set, prefix /30 or shorter)" },
+);
+
+const port = z.number().int().min(1).max(65535);
+const nodeName = z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}$/, "must start with a letter and use only a-z, 0-9 and '-' (max 31 chars)");
+const absPath = z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, "must be an absolute path without spaces or shell characters");
+const duration = z.string().regex(/^\d+(ms|s|m|h)$/, "must be a Go duration like 5m or 30s");
+
+/** Harbor 2.x releases this program has a profile for. */
+export const supportedHarborVersion = /^v2\.(1[0-5]|[0-9])\.\d+$/;
+
+export const harborSchema = z
+    .object({
+        version: z
+            .string()
+            .default("v2.15.2")
+            .refine((v) => supportedHarborVersion.test(v), {
+                message: "unknown Harbor version: the v2 profile supports v2.0.0 … v2.15.x (form vX.Y.Z)",
+            }),
+        /** Image prefix, e.g. registry.internal:5000/goharbor for a private mirror. */
+        imageRegistry: z
+            .string()
+            .regex(/^[a-zA-Z0-9.\-:\/]+[a-zA-Z0-9]$/, "must be a registry/namespace prefix like docker.io/goharbor")
+            .default("docker.io/goharbor"),
+        hostname: hostOrIp,
+        protocol: z.enum(["https", "http"]).default("https"),
+        /** Port clients use on the VIP/LB; default 443 (https) or 80 (http). */
+        port: port.optional(),
+        trivy: z.boolean().default(false),
+        logLevel: z.enum(["debug", "info", "warning", "error", "fatal"]).default("info"),
+        maxJobWorkers: z.number().int().min(1).max(100).default(10),
+        /** DB is the HA-safe default: any node's UI shows any job's log. */
+        jobLoggers: z.array(z.enum(["DB", "FILE", "STD_OUTPUT"])).min(1).default(["DB"]),
+        jobLogSweeperDays: z.number().int().min(1).default(14),
+        logRotateCount: z.number().int().min(1).default(50),
+        logRotateSize: z.string().regex(/^\d+[kMG]?$/, "must be a logrotate size like 200M").default("200M"),
+    })
+    .strict();
+
+export const nodeSchema = z
+    .object({
+        name: nodeName,
+        address: hostOrIp,
+        transport: z.enum(["ssh", "local"]).default("ssh"),
+        sshPort: port.default(22),
+        /** authorized_keys-format host key; pins the node's identity for remote commands. */
+        hostKey: z.string().startsWith("ssh-").optional(),
+        httpPort: port.default(8080),
+        httpsPort: port.default(8443),
+        /** Host port of this node's log container; two instances on one engine need different ones. */
+        syslogPort: port.default(1514),
+        /** Overrides containers.subnet for this node (needed when instances share a Docker engine). */
+        containerSubnet: cidr.optional(),
+        /** VRRP priority; default: 150 for the first node, minus 10 per position. */
+        priority: z.number().int().min(1).max(254).optional(),
+    })
+    .strict();
+
+export const sshSchema = z
+    .object({
+        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name").default("root"),
+        /** Private key file on the machine running Pulumi (read at run time, kept secret). */
+        privateKeyPath: absPath.optional(),
+        /** Use the running ssh-agent ($SSH_AUTH_SOCK) instead of a key file. */
+        agent: z.boolean().default(false),
+        strictHostKeyChecking: z.enum(["yes", "accept-new", "no"]).default("accept-new"),
+    })
+    .strict();
+
+export const containersSchema = z
+    .object({
+        subnet: cidr.default("172.30.0.0/24"),
+        restart: z.enum(["always", "unless-stopped", "on-failure"]).default("always"),
+    })
+    .strict();
+
+export const loadBalancerSchema = z
+    .object({
+        mode: z.enum(["keepalived", "haproxy", "external"]).default("keepalived"),
+        vip: ipv4.optional(),
+        /** The node network; the VIP must be inside it. */
+        subnet: cidr.optional(),
+        interface: z.string().regex(/^[a-zA-Z0-9._-]{1,15}$/, "must be a network interface name like eth0").default("eth0"),
+        virtualRouterId: z.number().int().min(1).max(255).default(51),
+        /** Port haproxy listens on; default harbor.port. */
+        frontendPort: port.optional(),
+        /** keepalived advert_int in seconds; failover takes ~3 adverts. */
+        advertIntervalSeconds: z.number().min(0.1).max(10).default(1),
+    })
+    .strict();
+
+export const storageSchema = z
+    .object({
+        type: z.enum(["cephfs", "local"]).default("cephfs"),
+        /** Where the shared filesystem is mounted on every node. */
+        mountPoint: absPath.default("/mnt/harbor"),
+        /** Node-local data (Trivy cache, CA download dir). */
+        localRoot: absPath.default("/var/lib/harbor-ha"),
+        cephfs: z
+            .object({
+                monitors: z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be host or host:port")).min(1),
+                path: absPath.default("/harbor"),
+                clientName: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a Ceph client id like harbor").default("harbor"),
+                client: z.enum(["fuse", "kernel"]).default("fuse"),
+                installClient: z.boolean().default(true),
+            })
+            .strict()
+            .optional(),
+    })
+    .strict();
+
+export const databaseSchema = z
+    .object({
+        engine: z.enum(["postgresql", "mysql"]).default("postgresql"),
+        host: hostOrIp,
+        port: port.optional(),
+        name: z.string().min(1).max(63).default("registry"),
+        user: z.string().min(1).max(63).default("harbor"),
+        sslmode: z.enum(["disable", "require", "verify-ca", "verify-full"]).default("disable"),
+        maxIdleConns: z.number().int().min(0).default(2),
+        maxOpenConns: z.number().int().min(0).default(0),
+        connMaxLifetime: duration.default("5m"),
+        connMaxIdleTime: duration.default("0s"),
+        provision: z
+            .object({
+                enabled: z.boolean().default(false),
+                adminUser: z.string().min(1).default("postgres"),
+                adminDatabase: z.string().min(1).optional(),
+                /** Host as seen from the machine running Pulumi, if it differs from `host`. */
+                adminHost: hostOrIp.optional(),
+                adminPort: port.optional(),
+                dropOnDestroy: z.boolean().default(false),
+            })
+            .strict()
+            .default({}),
+        import: z
+            .object({ path: absPath, force: z.boolean().default(false) })
+            .strict()
+            .optional(),
+    })
+    .strict();
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port");
+
+export const redisSchema = z
+    .object({
+        mode: z.enum(["standalone", "sentinel"]).default("standalone"),
+        host: hostOrIp.optional(),
+        port: port.default(6379),
+        sentinels: z.array(hostPort).optional(),
+        masterSet: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+        tls: z.boolean().default(false),
+        username: z.string().optional(),
+        /** Host/sentinels as seen from the machine running Pulumi (readiness probe), if different. */
+        probeHost: hostOrIp.optional(),
+        dbIndex: z
+            .object({
+                core: z.number().int().min(0).max(15).default(0),
+                registry: z.number().int().min(0).max(15).default(1),
+                jobservice: z.number().int().min(0).max(15).default(2),
+                trivy: z.number().int().min(0).max(15).default(5),
+                harbor: z.number().int().min(0).max(15).optional(),
+                cacheLayer: z.number().int().min(0).max(15).optional(),
+            })
+            .strict()
+            .default({}),
+        idleTimeoutSeconds: z.number().int().min(0).default(30),
+    })
+    .strict();
+
+export const tlsSchema = z
+    .object({
+        mode: z.enum(["generated", "provided"]).default("generated"),
+        validityDays: z.number().int().min(1).max(3650).default(825),
+        /** Regenerate this long before expiry on the next `pulumi up`. */
+        earlyRenewalDays: z.number().int().min(0).default(30),
+    })
+    .strict();
+
+export const devServicesSchema = z
+    .object({
+        enabled: z.boolean().default(false),
+        postgresImage: z.string().default("docker.io/library/postgres:16"),
+        redisImage: z.string().default("docker.io/library/redis:7"),
+        postgresPort: port.default(15432),
+        redisPort: port.default(16379),
+    })
+    .strict();
+
+/** Every non-secret key the program reads, by config key (without the project prefix). */
+export const plainKeys = {
+    harbor: harborSchema,
+    nodes: z.array(nodeSchema).min(1, "needs at least one node"),
+    ssh: sshSchema.default({}),
+    containers: containersSchema.default({}),
+    loadBalancer: loadBalancerSchema.default({}),
+    storage: storageSchema.default({}),
+    database: databaseSchema,
+    redis: redisSchema,
+    tls: tlsSchema.default({}),
+    devServices: devServicesSchema.default({}),
+} as const;
+
+/** Keys that must be set with `pulumi config set --secret`. */
+export const secretKeys = [
+    "cephKey",
+    "databasePassword",
+    "databaseAdminPassword",
+    "redisPassword",
+    "tlsPrivateKey",
+] as const;
+export type SecretKey = (typeof secretKeys)[number];
+
+/** Public but multi-line PEM values, accepted plain or secret. */
+export const pemKeys = ["tlsCertificate", "tlsCaCertificate"] as const;

@@ -1,0 +1,139 @@
+/**
+ * The validated, typed description of one cluster. Built once from stack config by
+ * `loadClusterSpec`; every component takes what it needs from here.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DbServer, DbTarget, RedisEndpoint } from "../database/types";
+
+export type Transport = "ssh" | "local";
+
+export interface NodeSpec {
+    name: string;
+    address: string;
+    /** Position in the node list (0-based); used for VRRP priorities only. */
+    index: number;
+    transport: Transport;
+    sshPort: number;
+    sshUser: string;
+    hostKey?: string;
+    httpPort: number;
+    httpsPort: number;
+    syslogPort: number;
+    containerSubnet: string;
+    priority: number;
+}
+
+export interface HarborSpec {
+    version: string;
+    /** Release profile: which render functions produce the containers. */
+    profile: "v2";
+    imageRegistry: string;
+    hostname: string;
+    protocol: "https" | "http";
+    port: number;
+    /** EXT_ENDPOINT: scheme://hostname[:port], identical on every node. */
+    externalUrl: string;
+    trivy: boolean;
+    logLevel: string;
+    maxJobWorkers: number;
+    jobLoggers: ("DB" | "FILE" | "STD_OUTPUT")[];
+    jobLogSweeperDays: number;
+    logRotateCount: number;
+    logRotateSize: string;
+}
+
+export interface SshSpec {
+    user: string;
+    privateKeyPath?: string;
+    agent: boolean;
+    strictHostKeyChecking: "yes" | "accept-new" | "no";
+}
+
+export interface LoadBalancerSpec {
+    mode: "keepalived" | "haproxy" | "external";
+    vip?: string;
+    subnet?: string;
+    interface: string;
+    virtualRouterId: number;
+    frontendPort: number;
+    advertIntervalSeconds: number;
+}
+
+export interface CephFsSpec {
+    monitors: string[];
+    path: string;
+    clientName: string;
+    client: "fuse" | "kernel";
+    installClient: boolean;
+}
+
+export interface StorageSpec {
+    type: "cephfs" | "local";
+    mountPoint: string;
+    localRoot: string;
+    cephfs?: CephFsSpec;
+}
+
+export interface DatabaseSpec {
+    server: DbServer;
+    target: DbTarget;
+    maxIdleConns: number;
+    maxOpenConns: number;
+    connMaxLifetime: string;
+    connMaxIdleTime: string;
+    provision: {
+        enabled: boolean;
+        adminUser: string;
+        adminDatabase: string;
+        adminHost: string;
+        adminPort: number;
+        dropOnDestroy: boolean;
+    };
+    import?: { path: string; force: boolean };
+}
+
+export interface RedisSpec {
+    endpoint: RedisEndpoint;
+    /** Same endpoint as seen from the machine running Pulumi (for the readiness probe). */
+    probeEndpoint: RedisEndpoint;
+}
+
+export interface TlsSpec {
+    mode: "generated" | "provided";
+    validityDays: number;
+    earlyRenewalDays: number;
+    certificate?: pulumi.Output<string>;
+    caCertificate?: pulumi.Output<string>;
+}
+
+export interface DevServicesSpec {
+    enabled: boolean;
+    postgresImage: string;
+    redisImage: string;
+    postgresPort: number;
+    redisPort: number;
+}
+
+/** Values only ever handled as secret Outputs. */
+export interface SecretInputs {
+    cephKey?: pulumi.Output<string>;
+    databasePassword?: pulumi.Output<string>;
+    databaseAdminPassword?: pulumi.Output<string>;
+    redisPassword?: pulumi.Output<string>;
+    tlsPrivateKey?: pulumi.Output<string>;
+}
+
+export interface ClusterSpec {
+    project: string;
+    harbor: HarborSpec;
+    nodes: NodeSpec[];
+    ssh: SshSpec;
+    containers: { restart: "always" | "unless-stopped" | "on-failure" };
+    loadBalancer: LoadBalancerSpec;
+    storage: StorageSpec;
+    database: DatabaseSpec;
+    redis: RedisSpec;
+    tls: TlsSpec;
+    devServices: DevServicesSpec;
+    secrets: SecretInputs;
+}

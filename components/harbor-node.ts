@@ -1,0 +1,138 @@
+/**
+ * One complete Harbor instance on one node: a Docker network with a fixed subnet, then one
+ * container per component from the release profile, in start order. The component knows
+ * nothing about Harbor's config keys; it turns ContainerSpecs into docker resources.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as ipaddr from "ipaddr.js";
+import { ClusterSpec, NodeSpec } from "./config/spec";
+import { ContainerSpec, SharedValues } from "./profiles/types";
+import { renderV2Node } from "./profiles/v2";
+
+export interface HarborNodeArgs {
+    spec: ClusterSpec;
+    node: NodeSpec;
+    /** Docker engine of this node. */
+    provider: docker.Provider;
+    /** Cluster-wide values plus this node's TLS certificate, all resolved together (secret). */
+    shared: pulumi.Output<SharedValues>;
+    /** Whether shared.caCertificate is non-empty (decides the file list before values are known). */
+    hasCaCertificate: boolean;
+    /** Stack name (stable per stack, feeds the scanner robot prefix). */
+    stack: string;
+    /** Host prep, mounts and DB/Redis readiness: nothing starts before these. */
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Stand-in values: the container *structure* never depends on secret values, only on the spec. */
+export function placeholderShared(hasCa: boolean): SharedValues {
+    const x = "placeholder";
+    return {
+        secretKey: x, csrfKey: x, coreSecret: x, jobserviceSecret: x, registryHttpSecret: x, registryPassword: x,
+        registryHtpasswd: x, adminPassword: x, tokenPrivateKey: x, tokenCertificate: x, tlsCertificate: x,
+        tlsPrivateKey: x, caCertificate: hasCa ? x : "", databasePassword: x,
+        redis: {
+            coreUrl: x, registryUrl: x, jobserviceUrl: x, trivyUrl: x, harborUrl: x, cacheLayerUrl: x,
+            registry: { addr: x, password: x, db: 1, enableTLS: false },
+        },
+    };
+}
+
+export function renderNode(spec: ClusterSpec, node: NodeSpec, shared: SharedValues, stack: string): ContainerSpec[] {
+    return renderV2Node(spec, node, shared, stack);
+}
+
+export class HarborNode extends pulumi.ComponentResource {
+    public readonly network: docker.Network;
+    public readonly containers: Record<string, docker.Container> = {};
+
+    constructor(name: string, args: HarborNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("harbor-ha:node:HarborNode", name, {}, opts);
+        const { spec, node, provider } = args;
+        const res = { parent: this, provider };
+
+        const [net] = ipaddr.IPv4.parseCIDR(node.containerSubnet);
+        const gwBytes = net.toByteArray();
+        gwBytes[3] += 1;
+        this.network = new docker.Network(
+            `${name}-net`,
+            {
+                name: `${node.name}-harbor`,
+                driver: "bridge",
+                ipamConfigs: [{ subnet: node.containerSubnet, gateway: gwBytes.join(".") }],
+            },
+            { ...res, deleteBeforeReplace: true },
+        );
+
+        const shape = renderNode(spec, node, placeholderShared(args.hasCaCertificate), args.stack);
+        const rendered = args.shared.apply((s) => {
+            const real = renderNode(spec, node, s, args.stack);
+            assertSameShape(shape, real);
+            return real;
+        });
+
+        for (const [i, c] of shape.entries()) {
+            const image = new docker.RemoteImage(`${name}-${c.component}-image`, { name: c.image, keepLocally: true }, res);
+            const pick = <T>(f: (cs: ContainerSpec) => T) => rendered.apply((r) => f(r[i]));
+            const envs = Object.keys(c.env).map((k) => {
+                const v = pick((cs) => `${k}=${cs.env[k]}`);
+                return c.secretEnv.includes(k) ? pulumi.secret(v) : pulumi.unsecret(v);
+            });
+            const uploads = c.files.map((f, j) => {
+                const content = pick((cs) => cs.files[j].content);
+                return {
+                    file: f.path,
+                    content: f.secret ? pulumi.secret(content) : pulumi.unsecret(content),
+                    permissions: f.mode.toString(8).padStart(4, "0"),
+                };
+            });
+            const after = c.after.map((a) => this.containers[a]).filter((x) => x !== undefined);
+            this.containers[c.component] = new docker.Container(
+                `${name}-${c.component}`,
+                {
+                    name: c.name,
+                    image: image.imageId,
+                    hostname: c.hostname,
+                    user: c.user,
+                    envs,
+                    uploads,
+                    mounts: c.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
+                    ports: c.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip ?? "0.0.0.0", protocol: p.protocol ?? "tcp" })),
+                    networkMode: this.network.name,
+                    networksAdvanced: [{ name: this.network.name, aliases: c.aliases, ipv4Address: c.ipv4 }],
+                    // Dev instances reach services published on the host (dev PostgreSQL/Redis) by this name.
+                    hosts: node.transport === "local" ? [{ host: "host.docker.internal", ip: "host-gateway" }] : undefined,
+                    restart: spec.containers.restart,
+                    capabilities: { drops: ["ALL"], adds: c.capAdd },
+                    logDriver: c.isLogSink ? "json-file" : "syslog",
+                    logOpts: c.isLogSink
+                        ? { "max-size": "20m", "max-file": "3" }
+                        : { "syslog-address": `tcp://127.0.0.1:${node.syslogPort}`, tag: c.component },
+                    healthcheck: {
+                        tests: c.healthcheck.test,
+                        interval: c.healthcheck.interval,
+                        timeout: c.healthcheck.timeout,
+                        retries: c.healthcheck.retries,
+                        startPeriod: c.healthcheck.startPeriod,
+                    },
+                    wait: c.waitHealthy,
+                    waitTimeout: c.waitHealthy ? 300 : undefined,
+                    destroyGraceSeconds: 30,
+                },
+                {
+                    ...res,
+                    // Fixed name, IP and host ports: the old container must go before the new one starts.
+                    deleteBeforeReplace: true,
+                    dependsOn: [...args.dependsOn, this.network, ...after],
+                },
+            );
+        }
+        this.registerOutputs({ network: this.network.name });
+    }
+}
+
+function assertSameShape(a: ContainerSpec[], b: ContainerSpec[]): void {
+    const sig = (l: ContainerSpec[]) => JSON.stringify(l.map((c) => [c.component, Object.keys(c.env), c.files.map((f) => f.path)]));
+    if (sig(a) !== sig(b)) throw new Error("HarborNode: container structure depends on secret values (profile bug)");
+}

@@ -1,0 +1,27 @@
+/**
+ * Creates the node's directories (shared registry/job-log dirs, its own log dir, local Trivy
+ * cache) with Harbor's ownership. Nothing is ever deleted: destroy leaves the data.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NodePaths } from "./paths";
+import { hostPrepCreate } from "./scripts/host-prep";
+import { hostCommand, NodeAccess } from "./transport";
+
+export interface HostPrepArgs {
+    access: NodeAccess;
+    paths: NodePaths;
+    /** Also prepare the node-local Trivy cache directories. */
+    trivy: boolean;
+}
+
+export class HostPrep extends pulumi.ComponentResource {
+    /** Resolves once the directories exist; containers depend on it. */
+    public readonly ready: pulumi.Output<string>;
+
+    constructor(name: string, args: HostPrepArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("harbor-ha:node:HostPrep", name, {}, opts);
+        const cmd = hostCommand(`${name}-dirs`, args.access, { create: hostPrepCreate(args.paths, args.trivy) }, { parent: this });
+        this.ready = cmd.stdout;
+        this.registerOutputs({ ready: this.ready });
+    }
+}

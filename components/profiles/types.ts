@@ -1,0 +1,101 @@
+/**
+ * The render layer's vocabulary: a release profile turns (cluster spec, one node, shared values)
+ * into ContainerSpecs. Plain data only, no Pulumi resources, so tests call profiles directly.
+ */
+
+/** Everything that must be identical on every node, resolved to plain strings. */
+export interface SharedValues {
+    /** 16 bytes, AES key for secrets stored in the DB (/etc/core/key, no trailing newline). */
+    secretKey: string;
+    /** 32 chars, gorilla/csrf key. */
+    csrfKey: string;
+    coreSecret: string;
+    jobserviceSecret: string;
+    /** distribution's http.secret: upload state must validate on any node. */
+    registryHttpSecret: string;
+    registryPassword: string;
+    /** `harbor_registry_user:<bcrypt>` line for /etc/registry/passwd. */
+    registryHtpasswd: string;
+    adminPassword: string;
+    /** PKCS#1 PEM RSA key that signs (and verifies) registry bearer tokens. */
+    tokenPrivateKey: string;
+    tokenCertificate: string;
+    /** Endpoint TLS (proxy) certificate chain and key; empty when protocol is http. */
+    tlsCertificate: string;
+    tlsPrivateKey: string;
+    /** CA offered by the UI's "download root cert"; empty when unknown. */
+    caCertificate: string;
+    databasePassword: string;
+    redis: RedisValues;
+}
+
+export interface RedisValues {
+    coreUrl: string;
+    registryUrl: string;
+    jobserviceUrl: string;
+    trivyUrl: string;
+    harborUrl?: string;
+    cacheLayerUrl?: string;
+    /** distribution's redis block. */
+    registry: {
+        addr: string;
+        password?: string;
+        username?: string;
+        db: number;
+        sentinelMasterSet?: string;
+        enableTLS: boolean;
+    };
+}
+
+export interface ContainerFile {
+    /** Absolute path inside the container. */
+    path: string;
+    content: string;
+    /** Octal mode, e.g. 0o444. */
+    mode: number;
+    /** Content derives from a secret: must be delivered as a secret and never logged. */
+    secret: boolean;
+}
+
+export interface ContainerMount {
+    source: string;
+    target: string;
+    readOnly: boolean;
+}
+
+export interface ContainerPort {
+    internal: number;
+    external: number;
+    /** Host IP to bind; 0.0.0.0 when omitted. */
+    ip?: string;
+    protocol?: "tcp" | "udp";
+}
+
+export interface ContainerSpec {
+    /** Harbor component (log, registry, core, ...): also the syslog tag and network alias. */
+    component: string;
+    /** Docker container name, unique on the engine. */
+    name: string;
+    /** Full image reference (registry/namespace/name:tag). */
+    image: string;
+    env: Record<string, string>;
+    /** Env keys whose values are (or contain) secrets. */
+    secretEnv: string[];
+    files: ContainerFile[];
+    mounts: ContainerMount[];
+    ports: ContainerPort[];
+    aliases: string[];
+    ipv4: string;
+    /** user[:group]; undefined = image default (log needs root for cron). */
+    user?: string;
+    hostname?: string;
+    command?: string[];
+    capAdd: string[];
+    healthcheck: { test: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
+    /** Components that must be running (and healthy where they have a check) before this starts. */
+    after: string[];
+    /** Wait for the health check before dependents start (log must accept syslog first). */
+    waitHealthy: boolean;
+    /** true for the log container: uses json-file, all others ship to it over syslog. */
+    isLogSink: boolean;
+}

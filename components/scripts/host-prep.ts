@@ -1,0 +1,26 @@
+/**
+ * Host preparation for one node: the directories Harbor's containers bind-mount, owned by
+ * Harbor's uid. Idempotent (install -d), touches nothing outside the listed paths, never deletes.
+ */
+import { HARBOR_UID, NodePaths } from "../paths";
+import { q, script } from "./shell";
+
+/** Every directory this node needs, shared ones first. */
+export function hostPrepDirs(p: NodePaths, trivy: boolean): string[] {
+    const dirs = [p.registry, p.jobLogs, p.logs, p.localRoot];
+    if (trivy) dirs.push(p.trivyCache, p.trivyReports);
+    return dirs;
+}
+
+export function hostPrepCreate(p: NodePaths, trivy: boolean): string {
+    const own = `${HARBOR_UID}:${HARBOR_UID}`;
+    return script(
+        // The shared root must be the mounted CephFS (or dev directory), not an empty local dir.
+        `[ -d ${q(p.sharedRoot)} ] || { echo "harbor-ha: shared root ${p.sharedRoot} does not exist; is the storage mounted?" >&2; exit 1; }`,
+        `install -d -m 0755 ${q(p.sharedRoot + "/logs")}`,
+        ...hostPrepDirs(p, trivy).map(
+            (d) => `install -d -m 0755 ${q(d)}; [ "$(stat -c %u:%g ${q(d)})" = "${own}" ] || chown ${own} ${q(d)}`,
+        ),
+        `echo "host-prep: ${hostPrepDirs(p, trivy).length} directories ready"`,
+    );
+}

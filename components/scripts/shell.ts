@@ -1,0 +1,56 @@
+/**
+ * Small building blocks for the host scripts. Scripts are POSIX sh, idempotent, and never carry
+ * a secret: secrets arrive on stdin. Values are quoted with shell-quote.
+ */
+import { quote } from "shell-quote";
+
+export const q = (s: string | number): string => quote([String(s)]);
+
+/** Runs a script as root: directly for root, through non-interactive sudo otherwise. */
+export function asRoot(script: string, user: string): string {
+    return user === "root" ? script : `sudo -n /bin/sh -c ${q(script)}`;
+}
+
+/** Joins script lines under `set -eu` so the first failing step stops the command. */
+export function script(...lines: string[]): string {
+    return ["set -eu", ...lines].join("\n") + "\n";
+}
+
+/** Moves `tmp` over `path` only when the content differs; sets CHANGED=1 when it did. */
+function commitTemp(tmp: string, path: string, mode: string, owner: string): string {
+    return [
+        `chmod ${mode} ${q(tmp)}; chown ${owner} ${q(tmp)}`,
+        `if [ -f ${q(path)} ] && cmp -s ${q(tmp)} ${q(path)}; then rm -f ${q(tmp)}; echo ${q(path + ": unchanged")}; ` +
+            `else mv -f ${q(tmp)} ${q(path)}; CHANGED=1; echo ${q(path + ": changed")}; fi`,
+    ].join("\n");
+}
+
+const dirOf = (path: string) => path.replace(/\/[^/]+$/, "") || "/";
+
+/**
+ * Writes stdin to `path` atomically, only when the content differs (so a re-run does not touch
+ * the file or its mtime). Prints "<path>: changed|unchanged"; sets CHANGED=1 when it wrote.
+ */
+export function writeStdinTo(path: string, mode: string, owner = "root:root"): string {
+    const tmp = `${path}.harbor-ha-new`;
+    return [`install -d -m 0755 ${q(dirOf(path))}`, `( umask 077; cat > ${q(tmp)} )`, commitTemp(tmp, path, mode, owner)].join("\n");
+}
+
+/** Same as writeStdinTo for non-secret content carried in the script itself. */
+export function writeContentTo(path: string, content: string, mode: string, owner = "root:root"): string {
+    const tmp = `${path}.harbor-ha-new`;
+    return [`install -d -m 0755 ${q(dirOf(path))}`, `( umask 077; printf '%s' ${q(content)} > ${q(tmp)} )`, commitTemp(tmp, path, mode, owner)].join("\n");
+}
+
+/** Installs Debian/RPM packages when a command is missing (VMs may be minimal images). */
+export function ensurePackages(probeCommand: string, debPkgs: string[], rpmPkgs: string[] = debPkgs): string {
+    return [
+        `if ! command -v ${q(probeCommand)} >/dev/null 2>&1; then`,
+        `  if command -v apt-get >/dev/null 2>&1; then`,
+        `    export DEBIAN_FRONTEND=noninteractive`,
+        `    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends ${debPkgs.map(q).join(" ")} >/dev/null`,
+        `  elif command -v dnf >/dev/null 2>&1; then dnf install -y -q ${rpmPkgs.map(q).join(" ")} >/dev/null`,
+        `  else echo "harbor-ha: ${probeCommand} is missing and no apt-get/dnf to install it" >&2; exit 1; fi`,
+        `fi`,
+    ].join("\n");
+}

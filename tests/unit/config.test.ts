@@ -1,0 +1,96 @@
+/** L0: config validation. Every bad config must fail before any resource, naming the key. */
+import * as assert from "assert";
+import { ConfigError, loadClusterSpec } from "../../components/config/load";
+import { prodConfig, prodSecrets, raw, SECRET_VALUES } from "../support/fixtures";
+
+function problemsOf(values: Record<string, unknown>, secrets = prodSecrets, plain: string[] = []): string[] {
+    try {
+        loadClusterSpec(raw(values, secrets, plain));
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        return (e as ConfigError).problems;
+    }
+    return [];
+}
+
+const base = prodConfig();
+const withNodes = (nodes: unknown) => ({ ...base, nodes });
+const withKey = (key: string, v: unknown) => ({ ...base, [key]: v });
+
+/** [case name, config, secrets, plain-text secret keys, expected key in the message, expected words] */
+const invalid: [string, Record<string, unknown>, Record<string, string>, string[], string, RegExp][] = [
+    ["missing nodes", { ...base, nodes: undefined }, prodSecrets, [], "harbor-ha:nodes", /missing/],
+    ["empty node list", withNodes([]), prodSecrets, [], "harbor-ha:nodes", /at least one node/],
+    ["node without address", withNodes([{ name: "node1" }]), prodSecrets, [], "harbor-ha:nodes[0].address", /missing/],
+    ["bad node address", withNodes([{ name: "node1", address: "10.0.0.300" }]), prodSecrets, [], "harbor-ha:nodes[0].address", /IPv4 address or a DNS name/],
+    ["node name with capitals", withNodes([{ name: "Node_1", address: "10.20.0.11" }]), prodSecrets, [], "harbor-ha:nodes[0].name", /a-z/],
+    ["duplicate node names", withNodes([{ name: "a", address: "10.20.0.11" }, { name: "a", address: "10.20.0.12" }]), prodSecrets, [], "harbor-ha:nodes[1].name", /duplicate node name/],
+    ["duplicate node IPs", withNodes([{ name: "a", address: "10.20.0.11" }, { name: "b", address: "10.20.0.11" }]), prodSecrets, [], "harbor-ha:nodes[1].address", /duplicate node address/],
+    ["bad subnet CIDR", withKey("loadBalancer", { vip: "10.20.0.100", subnet: "10.20.0.0/33" }), prodSecrets, [], "harbor-ha:loadBalancer.subnet", /CIDR/],
+    ["subnet with host bits", withKey("loadBalancer", { vip: "10.20.0.100", subnet: "10.20.0.7/24" }), prodSecrets, [], "harbor-ha:loadBalancer.subnet", /no host bits/],
+    ["VIP outside the subnet", withKey("loadBalancer", { vip: "10.99.0.100", subnet: "10.20.0.0/24" }), prodSecrets, [], "harbor-ha:loadBalancer.vip", /outside/],
+    ["VIP missing for keepalived", withKey("loadBalancer", { subnet: "10.20.0.0/24" }), prodSecrets, [], "harbor-ha:loadBalancer.vip", /missing/],
+    ["VIP equals a node", withKey("loadBalancer", { vip: "10.20.0.11", subnet: "10.20.0.0/24" }), prodSecrets, [], "harbor-ha:nodes[0].address", /equals the VIP/],
+    ["unknown Harbor version", withKey("harbor", { hostname: "h.example.com", version: "v3.0.0" }), prodSecrets, [], "harbor-ha:harbor.version", /unknown Harbor version/],
+    ["Harbor 1.x on the v2 program", withKey("harbor", { hostname: "h.example.com", version: "v1.5.4" }), prodSecrets, [], "harbor-ha:harbor.version", /unknown Harbor version/],
+    ["missing hostname", withKey("harbor", {}), prodSecrets, [], "harbor-ha:harbor.hostname", /missing/],
+    ["bad protocol", withKey("harbor", { hostname: "h.example.com", protocol: "ftp" }), prodSecrets, [], "harbor-ha:harbor.protocol", /https/],
+    ["cephKey in plain text", base, prodSecrets, ["cephKey"], "harbor-ha:cephKey", /--secret/],
+    ["admin password in plain text", base, prodSecrets, ["databaseAdminPassword"], "harbor-ha:databaseAdminPassword", /--secret/],
+    ["password inside the database object", withKey("database", { host: "db", password: "x" }), prodSecrets, [], "harbor-ha:database", /unknown field.*password.*--secret/],
+    ["cephKey missing", base, { ...prodSecrets, cephKey: undefined as unknown as string }, [], "harbor-ha:cephKey", /missing/],
+    ["cephfs without monitors", withKey("storage", { type: "cephfs" }), prodSecrets, [], "harbor-ha:storage.cephfs", /monitors/],
+    ["local storage on several ssh nodes", withKey("storage", { type: "local" }), prodSecrets, [], "harbor-ha:storage.type", /cephfs/],
+    ["mysql for Harbor 2.x", withKey("database", { host: "db", engine: "mysql", provision: { enabled: true } }), prodSecrets, [], "harbor-ha:database.engine", /postgresql/],
+    ["no DB password and no provisioning", withKey("database", { host: "db" }), prodSecrets, [], "harbor-ha:databasePassword", /--secret/],
+    ["sentinel without master set", withKey("redis", { mode: "sentinel", sentinels: ["r:26379"] }), prodSecrets, [], "harbor-ha:redis.masterSet", /missing/],
+    ["standalone redis without host", withKey("redis", { mode: "standalone" }), prodSecrets, [], "harbor-ha:redis.host", /missing/],
+    ["redis DB index out of range", withKey("redis", { host: "r", dbIndex: { core: 16 } }), prodSecrets, [], "harbor-ha:redis.dbIndex.core", /15/],
+    ["bad port", withNodes([{ name: "a", address: "10.20.0.11", httpsPort: 70000 }]), prodSecrets, [], "harbor-ha:nodes[0].httpsPort", /65535/],
+    ["unknown top-level key", { ...base, databse: { host: "x" } }, prodSecrets, [], "harbor-ha:databse", /unknown key/],
+    ["provided TLS without certificate", withKey("tls", { mode: "provided" }), prodSecrets, [], "harbor-ha:tlsCertificate", /missing/],
+    ["ssh nodes without a key", withKey("ssh", { user: "root" }), prodSecrets, [], "harbor-ha:ssh.privateKeyPath", /missing/],
+    ["two instances on one host with the same port", withNodes([
+        { name: "a", address: "127.0.0.1", transport: "local", containerSubnet: "172.31.1.0/24" },
+        { name: "b", address: "127.0.0.1", transport: "local", containerSubnet: "172.31.2.0/24" },
+    ]), prodSecrets, [], "harbor-ha:nodes[1].httpPort", /already used/],
+    ["config object that is not structured", { ...base, storage: "cephfs" }, prodSecrets, [], "harbor-ha:storage", /YAML object/],
+];
+
+describe("L0 config validation", () => {
+    it("accepts the documented three-node production config", () => {
+        const spec = loadClusterSpec(raw(prodConfig()));
+        assert.strictEqual(spec.nodes.length, 3);
+        assert.strictEqual(spec.harbor.externalUrl, "https://harbor.example.com");
+        assert.deepStrictEqual(spec.nodes.map((n) => n.priority), [150, 140, 130]);
+        assert.strictEqual(spec.database.server.port, 5432);
+        assert.strictEqual(spec.redis.endpoint.sentinels?.length, 3);
+    });
+
+    it(`rejects at least 20 invalid configs (${invalid.length} cases below)`, () => assert.ok(invalid.length >= 20));
+
+    for (const [name, cfg, secrets, plain, key, words] of invalid) {
+        it(`rejects: ${name} (names ${key})`, () => {
+            const problems = problemsOf(cfg, Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined)), plain);
+            const hit = problems.find((p) => p.startsWith(`${key}:`) || p.startsWith(`${key} `));
+            assert.ok(hit, `no problem names ${key}; got:\n${problems.join("\n")}`);
+            assert.match(hit!, words);
+        });
+    }
+
+    it("never echoes a secret stored in plain text", () => {
+        const problems = problemsOf(base, prodSecrets, ["cephKey", "databaseAdminPassword", "redisPassword"]);
+        assert.strictEqual(problems.length, 3);
+        for (const v of Object.values(SECRET_VALUES)) for (const p of problems) assert.ok(!p.includes(v), `secret leaked in: ${p}`);
+    });
+
+    it("reports every problem at once, not only the first", () => {
+        const problems = problemsOf({ ...base, harbor: { version: "v9" }, loadBalancer: { vip: "1.2.3.4", subnet: "10.20.0.0/24" } });
+        assert.ok(problems.length >= 2, problems.join("\n"));
+    });
+
+    it("builds EXT_ENDPOINT with a non-default port through URL", () => {
+        const spec = loadClusterSpec(raw(prodConfig(3, { harbor: { hostname: "harbor.example.com", port: 8443 } })));
+        assert.strictEqual(spec.harbor.externalUrl, "https://harbor.example.com:8443");
+    });
+});
