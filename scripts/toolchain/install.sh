@@ -74,7 +74,13 @@ status() {
 now() { date +%s; }
 elapsed() { echo "$(($(now) - $1))s"; }
 # Last meaningful lines of a log, on one line, for the status file.
-why() { grep -v '^go: downloading' "$1" | tail -n "${2:-3}" | tr '\n' ' ' | sed 's/  */ /g'; }
+why() {
+  local r
+  # The proxy's own answer is the most useful line when a module is not served.
+  r="$(grep -o 'reading https://[^ ]*: [0-9]\{3\} [A-Za-z ]*' "$1" | tail -n 1)"
+  [ -n "$r" ] && { echo "$r ($(grep -o 'server response: [^"\\]*' "$1" | tail -n 1))"; return; }
+  grep -v '^go: downloading' "$1" | tail -n "${2:-3}" | tr '\n\t' '  ' | sed 's/  */ /g'
+}
 # Copy a file into place only when it differs (keeps warm runs cheap).
 place() {
   local src="$1" dst="$2"
@@ -186,7 +192,12 @@ install_langhost() {
     if ! (cd "$work" && $NICE go mod tidy && $NICE go build -trimpath -tags osusergo,grpcnotrace \
         -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
         -o "$out.tmp" "$LANGHOST_MODULE") >"$LOGDIR/pulumi-language-nodejs.log" 2>&1; then
-      status pulumi-language-nodejs missing "$LANGHOST_MODULE@$LANGHOST_VERSION: $(why "$LOGDIR/pulumi-language-nodejs.log" 2)"
+      local reason
+      reason="$LANGHOST_MODULE@$LANGHOST_VERSION: $(why "$LOGDIR/pulumi-language-nodejs.log" 2)"
+      if [ "${HARBOR_HA_LANGHOST_FALLBACK:-0}" = 1 ]; then
+        install_langhost_fallback "$reason" && return 0
+      fi
+      status pulumi-language-nodejs missing "$reason (HARBOR_HA_LANGHOST_FALLBACK=1 builds the older host from $LANGHOST_FALLBACK_MODULE v$LANGHOST_FALLBACK_VERSION instead)"
       FAILED=1
       return 1
     fi
@@ -196,6 +207,29 @@ install_langhost() {
   fi
   place "$out" "$BIN/pulumi-language-nodejs"
   status pulumi-language-nodejs ok "v$PULUMI_VERSION built from Go modules (build took $(cat "$out.buildtime" 2>/dev/null || echo '?'); cached)"
+}
+
+# Opt-in fallback (HARBOR_HA_LANGHOST_FALLBACK=1): the language host from the
+# last sdk/v3 release that still contained it and that the proxy serves. It is
+# NOT the pinned version: the status line says so, and the smoke test prints it.
+install_langhost_fallback() {
+  local reason="$1" out="$CACHE/pulumi-language-nodejs-$LANGHOST_FALLBACK_VERSION/pulumi-language-nodejs" t0
+  if [ ! -x "$out" ]; then
+    log "building FALLBACK pulumi-language-nodejs from $LANGHOST_FALLBACK_MODULE v$LANGHOST_FALLBACK_VERSION"
+    t0=$(now)
+    mkdir -p "$(dirname "$out")"
+    if ! (cd "$HERE/go/pulumi-language-nodejs-sdk-v$LANGHOST_FALLBACK_VERSION" && $NICE go build -mod=readonly -trimpath \
+        -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGHOST_FALLBACK_VERSION" \
+        -o "$out.tmp" "$LANGHOST_FALLBACK_MODULE/nodejs/cmd/pulumi-language-nodejs") >"$LOGDIR/pulumi-language-nodejs-fallback.log" 2>&1; then
+      log "fallback build failed: $(why "$LOGDIR/pulumi-language-nodejs-fallback.log")"
+      return 1
+    fi
+    mv "$out.tmp" "$out"
+    echo "$(elapsed "$t0")" >"$out.buildtime"
+    log "built fallback pulumi-language-nodejs in $(elapsed "$t0")"
+  fi
+  place "$out" "$BIN/pulumi-language-nodejs"
+  status pulumi-language-nodejs fallback "v$LANGHOST_FALLBACK_VERSION, NOT the pinned v$PULUMI_VERSION (build took $(cat "$out.buildtime" 2>/dev/null || echo '?'); cached). Pinned host unavailable: $reason"
 }
 
 # ---------------------------------------------------------------------------
@@ -222,7 +256,7 @@ build_provider() {
   local name="$1" version="$2" module="$3" pseudo="$4" main="$5" ldvar="$6" out="$7"
   local logf="$LOGDIR/$name.log" dir work rel shimdecl shimsrc shimdir scratchmod gen
   : >"$logf"
-  dir="$(download_module "$module" "$pseudo" "$logf")" || { echo "module $module@$pseudo is not served by $GOPROXY: $(why "$logf" 2)"; return 1; }
+  dir="$(download_module "$module" "$pseudo" "$logf")" || { echo "module $module@$pseudo not available: $(why "$logf" 2)"; return 1; }
   [ -n "$dir" ] || { echo "module $module@$pseudo: no Dir in 'go mod download' output"; return 1; }
 
   # Local-path replace directives in the provider's go.mod decide what else is needed.

@@ -36,3 +36,9 @@ declare -A PROVIDER_SHIMS=(
   [random]="github.com/terraform-providers/terraform-provider-random/shim|github.com/pulumi/pulumi-random/provider/shim"
   [tls]="github.com/hashicorp/terraform-provider-tls/shim|github.com/pulumi/pulumi-tls/provider/shim"
 )
+
+# Opt-in fallback language host (HARBOR_HA_LANGHOST_FALLBACK=1), used only when
+# the pinned one cannot be built: sdk/v3 v3.68.0 is the last sdk/v3 release on
+# the proxy here whose module still contains nodejs/cmd/pulumi-language-nodejs.
+LANGHOST_FALLBACK_MODULE=github.com/pulumi/pulumi/sdk/v3
+LANGHOST_FALLBACK_VERSION=3.68.0
