@@ -353,7 +353,7 @@ install_provider() { # entry required(0|1)
     status "resource-$name" missing "v$version: $err"
     FAILED=1
   else
-    status "resource-$name" skipped "v$version (optional): $err"
+    status "resource-$name" skipped "v$version (optional): $err${PROVIDER_BLOCKERS[$name]:+; and even if it were: ${PROVIDER_BLOCKERS[$name]}}"
   fi
 }
 

@@ -42,3 +42,9 @@ declare -A PROVIDER_SHIMS=(
 # the proxy here whose module still contains nodejs/cmd/pulumi-language-nodejs.
 LANGHOST_FALLBACK_MODULE=github.com/pulumi/pulumi/sdk/v3
 LANGHOST_FALLBACK_VERSION=3.68.0
+
+# What is known to stop a provider build even when its module is served
+# (printed with its status line). pulumi-notes §6.4.
+declare -A PROVIDER_BLOCKERS=(
+  [docker]="its provider go.mod has 'replace github.com/terraform-providers/terraform-provider-docker => ../upstream': a git submodule (kreuzwerker/terraform-provider-docker) with Pulumi's patches applied at build time, patch 0001 adding the shim package the provider imports; no published module holds the patched tree, and re-creating it by hand is out of bounds"
+)
