@@ -37,6 +37,8 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         // Letters and digits only: these values end up in env files, YAML and URLs.
         const alnum = (part: string, length: number) =>
             new random.RandomPassword(`${name}-${part}`, { length, special: false }, r);
+        // The providers mark these outputs secret too; marking them here keeps that true whatever the provider does.
+        const secret = (o: pulumi.Output<string>) => pulumi.secret(o);
 
         const tokenKey = new tls.PrivateKey(`${name}-token-key`, { algorithm: "RSA", rsaBits: 4096 }, t);
         const tokenCert = new tls.SelfSignedCert(
@@ -53,20 +55,20 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         this.tokenPrivateKey = pulumi.secret(tokenKey.privateKeyPem);
         this.tokenCertificate = tokenCert.certPem;
 
-        this.secretKey = alnum("secretkey", 16).result;
-        this.csrfKey = alnum("csrf-key", 32).result;
-        this.coreSecret = alnum("core-secret", 32).result;
-        this.jobserviceSecret = alnum("jobservice-secret", 32).result;
-        this.registryHttpSecret = alnum("registry-http-secret", 32).result;
+        this.secretKey = secret(alnum("secretkey", 16).result);
+        this.csrfKey = secret(alnum("csrf-key", 32).result);
+        this.coreSecret = secret(alnum("core-secret", 32).result);
+        this.jobserviceSecret = secret(alnum("jobservice-secret", 32).result);
+        this.registryHttpSecret = secret(alnum("registry-http-secret", 32).result);
         const registry = alnum("registry-password", 32);
-        this.registryPassword = registry.result;
+        this.registryPassword = secret(registry.result);
         this.registryHtpasswd = pulumi.secret(pulumi.interpolate`${REGISTRY_USER}:${registry.bcryptHash}`);
         // Harbor wants 8-128 chars with upper, lower and a digit.
-        this.adminPassword = new random.RandomPassword(
+        this.adminPassword = secret(new random.RandomPassword(
             `${name}-admin-password`,
             { length: 24, special: false, minUpper: 2, minLower: 2, minNumeric: 2 },
             r,
-        ).result;
+        ).result);
 
         this.registerOutputs({ tokenCertificate: this.tokenCertificate });
     }

@@ -74,7 +74,7 @@ export class HarborCluster extends pulumi.ComponentResource {
             const provider = dockerProvider(`${node.name}-docker`, access, p);
             const cert = endpoint.nodeCertificates[node.name];
             const shared: pulumi.Output<SharedValues> = pulumi
-                .all({
+                .all<unknown>({
                     secretKey: secrets.secretKey,
                     csrfKey: secrets.csrfKey,
                     coreSecret: secrets.coreSecret,
@@ -91,7 +91,7 @@ export class HarborCluster extends pulumi.ComponentResource {
                     databasePassword: data.databasePassword,
                     redis: data.redis,
                 })
-                .apply((v) => v as SharedValues);
+                .apply((v) => v as unknown as SharedValues);
             this.nodes.push(
                 new HarborNode(
                     `${node.name}-harbor`,

@@ -26,14 +26,17 @@ export interface HarborNodeArgs {
 }
 
 /** Stand-in values: the container *structure* never depends on secret values, only on the spec. */
-export function placeholderShared(hasCa: boolean): SharedValues {
+export function placeholderShared(spec: ClusterSpec, hasCa: boolean): SharedValues {
+    const idx = spec.redis.endpoint.dbIndex;
     const x = "placeholder";
     return {
         secretKey: x, csrfKey: x, coreSecret: x, jobserviceSecret: x, registryHttpSecret: x, registryPassword: x,
         registryHtpasswd: x, adminPassword: x, tokenPrivateKey: x, tokenCertificate: x, tlsCertificate: x,
         tlsPrivateKey: x, caCertificate: hasCa ? x : "", databasePassword: x,
         redis: {
-            coreUrl: x, registryUrl: x, jobserviceUrl: x, trivyUrl: x, harborUrl: x, cacheLayerUrl: x,
+            coreUrl: x, registryUrl: x, jobserviceUrl: x, trivyUrl: x,
+            harborUrl: idx.harbor === undefined ? undefined : x,
+            cacheLayerUrl: idx.cacheLayer === undefined ? undefined : x,
             registry: { addr: x, password: x, db: 1, enableTLS: false },
         },
     };
@@ -65,7 +68,7 @@ export class HarborNode extends pulumi.ComponentResource {
             { ...res, deleteBeforeReplace: true },
         );
 
-        const shape = renderNode(spec, node, placeholderShared(args.hasCaCertificate), args.stack);
+        const shape = renderNode(spec, node, placeholderShared(spec, args.hasCaCertificate), args.stack);
         const rendered = args.shared.apply((s) => {
             const real = renderNode(spec, node, s, args.stack);
             assertSameShape(shape, real);

@@ -1,0 +1,134 @@
+/**
+ * Evaluates the program's components under pulumi.runtime.setMocks (no engine, no network) and
+ * returns every resource it declared: type, name, the inputs the provider would receive, and
+ * the raw input values (Outputs) so a test can ask which ones are marked secret.
+ *
+ * This is a mock of the Pulumi engine and providers only; the values it returns for provider
+ * outputs (random strings, keys, image ids) are stand-ins. Lab tests use it to get the exact
+ * command strings and stdin a component sends to a host.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { HarborCluster } from "../../components/cluster";
+import { loadClusterSpec, RawConfig } from "../../components/config/load";
+import { ClusterSpec } from "../../components/config/spec";
+
+export interface CapturedResource {
+    type: string;
+    name: string;
+    /** Inputs as the provider would see them (secrets unwrapped). */
+    inputs: Record<string, any>;
+    /** Inputs as the program passed them (may hold Outputs; use isSecretDeep). */
+    rawProps: Record<string, any>;
+    /** Provider reference (urn::id) for custom resources. */
+    provider?: string;
+    parentName?: string;
+}
+
+export interface Evaluation {
+    spec: ClusterSpec;
+    cluster: HarborCluster;
+    resources: CapturedResource[];
+    byType(type: string): CapturedResource[];
+    one(type: string, name: string): CapturedResource;
+}
+
+let counter = 0;
+
+/** Deterministic stand-ins for provider-computed outputs. */
+function mockOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `${name.replace(/[^A-Za-z0-9]/g, "")}XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.slice(0, inputs.length), bcryptHash: `$2a$10$mockhash.${name}` };
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nmock-private-key-${name}\n-----END RSA PRIVATE KEY-----\n`, publicKeyPem: `mock-public-${name}` };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { certPem: `-----BEGIN CERTIFICATE-----\nmock-cert-${name}\n-----END CERTIFICATE-----\n` };
+        case "tls:index/certRequest:CertRequest":
+            return { certRequestPem: `mock-csr-${name}` };
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: `sha256:mock-${name}`, repoDigest: `${inputs.name}@sha256:mock` };
+        case "command:remote:Command":
+        case "command:local:Command":
+            return { stdout: "ok", stderr: "" };
+        default:
+            return {};
+    }
+}
+
+/** Evaluates HarborCluster for a raw stack config; resolves once every resource is registered. */
+export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<Evaluation> {
+    const resources: CapturedResource[] = [];
+    const rawByName = new Map<string, Record<string, any>>();
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                resources.push({ type: args.type, name: args.name, inputs: plain(args.inputs), rawProps: rawByName.get(`${args.type}::${args.name}`) ?? {}, provider: args.provider });
+                return { id: `${args.name}-id-${++counter}`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
+            },
+            call() {
+                return {};
+            },
+        },
+        raw.project,
+        stack,
+        false,
+    );
+    const spec = loadClusterSpec(raw);
+    const cluster = new HarborCluster("harbor", { spec, stack }, {
+        transformations: [
+            (a) => {
+                rawByName.set(`${a.type}::${a.name}`, a.props);
+                return undefined;
+            },
+        ],
+    });
+    // Registration is asynchronous: wait until the mock monitor has seen everything.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    // Resources whose inputs wait on other resources' outputs register later: loop until quiet.
+    let quiet = 0;
+    while (quiet < 3) {
+        const n = resources.length;
+        await settings.waitForRPCs();
+        await new Promise((r) => setTimeout(r, 10));
+        quiet = resources.length === n ? quiet + 1 : 0;
+    }
+    for (const r of resources) if (Object.keys(r.rawProps).length === 0) r.rawProps = rawByName.get(`${r.type}::${r.name}`) ?? {};
+    const byType = (type: string) => resources.filter((r) => r.type === type);
+    return {
+        spec,
+        cluster,
+        resources,
+        byType,
+        one(type: string, name: string) {
+            const r = resources.find((x) => x.type === type && x.name === name);
+            if (!r) throw new Error(`no ${type} named ${name}; have: ${byType(type).map((x) => x.name).join(", ")}`);
+            return r;
+        },
+    };
+}
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** The mock monitor hands secrets over as {sig, value} envelopes; providers see the value. */
+function plain(v: any): any {
+    if (Array.isArray(v)) return v.map(plain);
+    if (v && typeof v === "object") {
+        if (v[SIG_KEY] === SECRET_SIG) return plain(v.value);
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    }
+    return v;
+}
+
+/** Resolves an Output/Input tree to plain values. */
+export function unwrap<T>(v: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+    return new Promise((resolve) => pulumi.output(v).apply((x) => resolve(x as pulumi.Unwrap<T>)));
+}
+
+/** Whether a value (or the Output it is) is marked secret. */
+export async function isSecret(v: unknown): Promise<boolean> {
+    if (pulumi.Output.isInstance(v)) return (v as any).isSecret as Promise<boolean>;
+    return false;
+}
