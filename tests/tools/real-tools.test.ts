@@ -1,0 +1,173 @@
+/**
+ * L2: rendered configs fed to the real software from Debian (scripts/ci/install-tools.sh):
+ * nginx -t (Harbor's proxy and portal run nginx), distribution's registry (Harbor's
+ * registry-photon is distribution 2.8.x), keepalived -t and haproxy -c.
+ *
+ * Where a config names an in-container path that cannot exist on this host (/etc/cert,
+ * /storage, /etc/registry), the test rewrites only that path and says so; everything else is
+ * exactly what the profile rendered.
+ */
+import * as assert from "assert";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { loadClusterSpec } from "../../components/config/load";
+import { placeholderShared, renderNode } from "../../components/harbor-node";
+import { ContainerSpec, SharedValues } from "../../components/profiles/types";
+import { REGISTRY_USER } from "../../components/profiles/v2";
+import { harborRedisValues } from "../../components/redis/harbor-values";
+import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig } from "../../components/scripts/load-balancer";
+import { prodConfig, raw } from "../support/fixtures";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-l2-"));
+const bin = (name: string) => ["/usr/sbin/" + name, "/usr/bin/" + name].find((p) => fs.existsSync(p)) ?? name;
+const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "utf8", timeout: 30000 });
+const fileOf = (c: ContainerSpec, p: string) => c.files.find((f) => f.path === p)!.content;
+
+function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+        const s = net.createServer().listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+function selfSigned(dir: string): { crt: string; key: string } {
+    const crt = path.join(dir, "server.crt");
+    const key = path.join(dir, "server.key");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=harbor.example.com", "-keyout", key, "-out", crt], { stdio: "ignore" });
+    return { crt, key };
+}
+
+function specFor(overrides: Record<string, unknown> = {}) {
+    return loadClusterSpec(raw(prodConfig(3, overrides)));
+}
+
+/** nginx -t in a private mount namespace whose /etc/hosts resolves Harbor's internal names. */
+function nginxTest(conf: string): { status: number | null; out: string } {
+    const dir = fs.mkdtempSync(path.join(tmp, "nginx-"));
+    const certs = selfSigned(dir);
+    const rewritten = conf.replace(/\/etc\/cert\/server\.crt/g, certs.crt).replace(/\/etc\/cert\/server\.key/g, certs.key);
+    fs.writeFileSync(path.join(dir, "nginx.conf"), rewritten);
+    fs.writeFileSync(path.join(dir, "hosts"), "127.0.0.1 localhost core portal registry registryctl jobservice\n");
+    // Output to a file: /dev/stdout (Harbor's access_log) cannot be opened on node's stdio sockets.
+    const sh = `mount --bind ${dir}/hosts /etc/hosts && exec ${bin("nginx")} -t -q -c ${dir}/nginx.conf -p ${dir} >${dir}/out 2>&1`;
+    const r = run("unshare", ["--mount", "--propagation", "private", "sh", "-c", sh]);
+    return { status: r.status, out: r.stderr + fs.readFileSync(`${dir}/out`, "utf8") };
+}
+
+describe("L2 real tools accept the rendered configs", function () {
+    this.timeout(120000);
+    const processes: ChildProcess[] = [];
+    after(() => {
+        for (const p of processes) p.kill("SIGKILL");
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    for (const protocol of ["https", "http"] as const) {
+        it(`nginx -t accepts the proxy nginx.conf (${protocol})`, () => {
+            const spec = specFor({ harbor: { hostname: "harbor.example.com", protocol } });
+            const proxy = renderNode(spec, spec.nodes[0], placeholderShared(spec, true), "prod").find((c) => c.component === "proxy")!;
+            const r = nginxTest(fileOf(proxy, "/etc/nginx/nginx.conf"));
+            assert.strictEqual(r.status, 0, r.out);
+        });
+    }
+
+    it("nginx -t rejects a broken proxy config (the check can fail)", () => {
+        const spec = specFor();
+        const proxy = renderNode(spec, spec.nodes[0], placeholderShared(spec, true), "prod").find((c) => c.component === "proxy")!;
+        const r = nginxTest(fileOf(proxy, "/etc/nginx/nginx.conf").replace("proxy_buffering off;", "proxy_buffering sideways;"));
+        assert.notStrictEqual(r.status, 0);
+    });
+
+    it("nginx -t accepts the portal nginx.conf", () => {
+        const spec = specFor();
+        const portal = renderNode(spec, spec.nodes[0], placeholderShared(spec, true), "prod").find((c) => c.component === "portal")!;
+        const r = nginxTest(fileOf(portal, "/etc/nginx/nginx.conf"));
+        assert.strictEqual(r.status, 0, r.out);
+    });
+
+    it("distribution's registry serves the rendered config.yml: /v2/ answers 401, and 200 with the registry credential", async () => {
+        // A real Redis with an awkward password: the registry's layerinfo cache is on Redis.
+        const redisPort = await freePort();
+        const redisPassword = "p@ss:w/rd%#'\"{ }: -x";
+        const redisConf = path.join(tmp, "redis.conf");
+        fs.writeFileSync(redisConf, `port ${redisPort}\nbind 127.0.0.1\nsave ""\nappendonly no\nrequirepass "${redisPassword.replace(/["\\]/g, "\\$&")}"\n`);
+        const redis = spawn(bin("redis-server"), [redisConf], { stdio: "ignore" });
+        processes.push(redis);
+
+        const spec = specFor({ redis: { host: "127.0.0.1", port: redisPort } });
+        const registryPassword = "R3gistryPassw0rdWithoutSpecials00";
+        const htpasswd = execFileSync("htpasswd", ["-nbB", REGISTRY_USER, registryPassword], { encoding: "utf8" }).trim();
+        const shared: SharedValues = {
+            ...placeholderShared(spec, true),
+            registryHttpSecret: "http-secret-0123456789abcdef",
+            registryHtpasswd: htpasswd,
+            redis: harborRedisValues(spec.redis.endpoint, redisPassword),
+        };
+        const registry = renderNode(spec, spec.nodes[0], shared, "prod").find((c) => c.component === "registry")!;
+        const doc = YAML.parse(fileOf(registry, "/etc/registry/config.yml"));
+        assert.strictEqual(doc.redis.password, redisPassword, "YAML round-trips the password exactly");
+        // In-container paths and the fixed port, rewritten for this host:
+        const dir = fs.mkdtempSync(path.join(tmp, "registry-"));
+        const port = await freePort();
+        doc.storage.filesystem.rootdirectory = path.join(dir, "storage");
+        doc.auth.htpasswd.path = path.join(dir, "passwd");
+        doc.http.addr = `127.0.0.1:${port}`;
+        doc.http.debug.addr = `127.0.0.1:${await freePort()}`;
+        fs.writeFileSync(path.join(dir, "passwd"), fileOf(registry, "/etc/registry/passwd"));
+        fs.writeFileSync(path.join(dir, "config.yml"), YAML.stringify(doc));
+        const reg = spawn(bin("docker-registry"), ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
+        processes.push(reg);
+        let log = "";
+        reg.stderr!.on("data", (d) => (log += d));
+
+        const url = `http://127.0.0.1:${port}/v2/`;
+        let status = 0;
+        for (let i = 0; i < 100 && status === 0; i++) {
+            status = await fetch(url).then((r) => r.status, () => 0);
+            if (status === 0) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.strictEqual(status, 401, `registry did not answer 401:\n${log}`);
+        const auth = "Basic " + Buffer.from(`${REGISTRY_USER}:${registryPassword}`).toString("base64");
+        assert.strictEqual((await fetch(url, { headers: { Authorization: auth } })).status, 200, log);
+        const wrong = "Basic " + Buffer.from(`${REGISTRY_USER}:nope`).toString("base64");
+        assert.strictEqual((await fetch(url, { headers: { Authorization: wrong } })).status, 401);
+        // A blob upload exercises storage + the Redis layerinfo cache with the escaped password.
+        const up = await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/uploads/`, { method: "POST", headers: { Authorization: auth } });
+        assert.strictEqual(up.status, 202, log);
+    });
+
+    it("keepalived -t accepts the rendered keepalived.conf", () => {
+        const iface = execFileSync("sh", ["-c", "ip -o route get 1.1.1.1 2>/dev/null | awk '{print $5}' || true"], { encoding: "utf8" }).trim() || "lo";
+        const spec = specFor({ loadBalancer: { mode: "keepalived", vip: "10.20.0.100", subnet: "10.20.0.0/24", interface: iface } });
+        // In a private mount namespace, /etc/keepalived holds exactly what the node gets: the
+        // config and the track script (keepalived -t checks that the script exists and is safe).
+        const dir = fs.mkdtempSync(path.join(tmp, "keepalived-"));
+        const check = (conf: string) => {
+            fs.writeFileSync(path.join(dir, "keepalived.conf"), conf);
+            fs.writeFileSync(path.join(dir, "harbor-ha-check.sh"), renderHealthCheckScript(spec, spec.nodes[0]), { mode: 0o755 });
+            const sh = `mkdir -p /etc/keepalived && mount -t tmpfs -o mode=0755 tmpfs /etc/keepalived && cp -p ${dir}/* /etc/keepalived/ && exec ${bin("keepalived")} -t -f ${LB_PATHS.keepalivedCfg}`;
+            return run("unshare", ["--mount", "--propagation", "private", "sh", "-c", sh]);
+        };
+        const r = check(renderKeepalivedConfig(spec, spec.nodes[0], ["10.20.0.12", "10.20.0.13"]));
+        assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+        const bad = check(renderKeepalivedConfig(spec, spec.nodes[0], []).replace("virtual_router_id", "virtual_router_idd"));
+        assert.notStrictEqual(bad.status, 0, "keepalived -t must reject an unknown keyword");
+    });
+
+    for (const protocol of ["https", "http"] as const) {
+        it(`haproxy -c accepts the rendered haproxy.cfg (${protocol})`, () => {
+            const spec = specFor({ harbor: { hostname: "harbor.example.com", protocol } });
+            const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: protocol === "https" ? n.httpsPort : n.httpPort }));
+            const cfg = path.join(tmp, `haproxy-${protocol}.cfg`);
+            fs.writeFileSync(cfg, renderHaproxyConfig(spec, spec.nodes[0], backends));
+            const r = run(bin("haproxy"), ["-c", "-f", cfg]);
+            assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+        });
+    }
+});
