@@ -182,7 +182,7 @@ function crossChecks(project: string, p: Parsed, raw: RawConfig, problems: strin
     const db = p.database;
     if (db.engine !== "postgresql") problems.push(`${k("database.engine")}: Harbor 2.x supports only postgresql ("mysql" is for the Harbor 1.x profile)`);
     if (db.provision.enabled) {
-        if (!has("databaseAdminPassword")) problems.push(`${k("databaseAdminPassword")}: missing; database.provision.enabled needs it: \`pulumi config set --secret databaseAdminPassword <pw>\``);
+        if (!has("databaseAdminPassword") && !p.devServices.enabled) problems.push(`${k("databaseAdminPassword")}: missing; database.provision.enabled needs it: \`pulumi config set --secret databaseAdminPassword <pw>\``);
     } else if (!has("databasePassword") && !p.devServices.enabled) {
         problems.push(`${k("databasePassword")}: missing; set Harbor's DB password with \`pulumi config set --secret databasePassword <pw>\`, or enable database.provision`);
     }
