@@ -25,6 +25,10 @@ export interface CapturedResource {
 }
 
 export interface Evaluation {
+    /** Edges resource -> what it waits for (dependsOn, Outputs it consumes, a component's children). */
+    dependencies: Map<string, Set<unknown>>;
+    /** Component -> its direct children. */
+    children: Map<string, string[]>;
     spec: ClusterSpec;
     cluster: HarborCluster;
     resources: CapturedResource[];
@@ -60,6 +64,11 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
 export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<Evaluation> {
     const resources: CapturedResource[] = [];
     const rawByName = new Map<string, Record<string, any>>();
+    const keyOf = new Map<pulumi.Resource, string>();
+    const pending: Promise<void>[] = [];
+    const dependencies = new Map<string, Set<unknown>>();
+    const parents: [pulumi.Resource, string][] = [];
+    const children = new Map<string, string[]>();
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -78,7 +87,11 @@ export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<E
     const cluster = new HarborCluster("harbor", { spec, stack }, {
         transformations: [
             (a) => {
-                rawByName.set(`${a.type}::${a.name}`, a.props);
+                const key = `${a.type}::${a.name}`;
+                rawByName.set(key, a.props);
+                keyOf.set(a.resource, key);
+                pending.push(collectDependencies(key, a, dependencies));
+                if (a.opts.parent) parents.push([a.opts.parent, key]);
                 return undefined;
             },
         ],
@@ -94,9 +107,18 @@ export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<E
         await new Promise((r) => setTimeout(r, 10));
         quiet = resources.length === n ? quiet + 1 : 0;
     }
+    await Promise.all(pending);
+    // Map dependency objects to keys now that every resource is known (the stack root has none).
+    for (const [k, deps] of dependencies) dependencies.set(k, new Set([...deps].map((d) => keyOf.get(d as pulumi.Resource)).filter((x): x is string => !!x)));
+    for (const [parent, child] of parents) {
+        const pk = keyOf.get(parent);
+        if (pk) children.set(pk, [...(children.get(pk) ?? []), child]);
+    }
     for (const r of resources) if (Object.keys(r.rawProps).length === 0) r.rawProps = rawByName.get(`${r.type}::${r.name}`) ?? {};
     const byType = (type: string) => resources.filter((r) => r.type === type);
     return {
+        dependencies,
+        children,
         spec,
         cluster,
         resources,
@@ -107,6 +129,40 @@ export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<E
             return r;
         },
     };
+}
+
+/** Records what a resource waits for: explicit dependsOn and the resources behind its input Outputs. */
+async function collectDependencies(key: string, a: pulumi.ResourceTransformationArgs, out: Map<string, Set<unknown>>): Promise<void> {
+    const deps = new Set<unknown>();
+    out.set(key, deps);
+    for (const d of ([] as unknown[]).concat((a.opts.dependsOn as unknown) ?? [])) deps.add(d);
+    const walk = async (v: unknown): Promise<void> => {
+        if (pulumi.Output.isInstance(v)) {
+            for (const r of await (v as any).allResources()) deps.add(r);
+            return;
+        }
+        if (Array.isArray(v)) for (const x of v) await walk(x);
+        else if (v && typeof v === "object" && !pulumi.Resource.isInstance(v)) for (const x of Object.values(v)) await walk(x);
+    };
+    await walk(a.props);
+}
+
+/** Longest chain of waits in the graph (a component waits for its children). */
+export function dependencyDepth(ev: Evaluation): number {
+    const memo = new Map<string, number>();
+    const depth = (k: string, seen: Set<string>): number => {
+        if (memo.has(k)) return memo.get(k)!;
+        if (seen.has(k)) throw new Error(`dependency cycle at ${k}`);
+        seen.add(k);
+        let d = 0;
+        for (const x of [...(ev.dependencies.get(k) ?? []), ...(ev.children.get(k) ?? [])]) d = Math.max(d, 1 + depth(x as string, seen));
+        seen.delete(k);
+        memo.set(k, d);
+        return d;
+    };
+    let max = 0;
+    for (const k of ev.dependencies.keys()) max = Math.max(max, depth(k, new Set()));
+    return max;
 }
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
