@@ -2,10 +2,17 @@
  * The seam between the cluster and its external data services: what Harbor's containers need
  * from the database and Redis (the Harbor DB password, every Redis URL), and the resources that
  * must be ready before any Harbor container starts (provisioning, readiness checks, dev services).
+ *
+ * Two views of each server: `spec.database.server` / `spec.redis.endpoint` is where Harbor's
+ * containers connect; the admin/probe view is where the machine running Pulumi connects (they
+ * differ in the dev stack, where containers reach the host as host.docker.internal).
  */
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterSpec } from "./config/spec";
+import { ExternalDatabase } from "./external-database";
+import { ExternalRedis } from "./external-redis";
 import { RedisValues } from "./profiles/types";
 import { harborRedisValues } from "./redis/harbor-values";
 
@@ -25,11 +32,83 @@ export interface DataServicesOptions {
 
 export function wireDataServices(name: string, spec: ClusterSpec, o: DataServicesOptions): DataServices {
     const r = { parent: o.parent, provider: o.randomProvider };
-    const provisioned = spec.database.provision.enabled || spec.devServices.enabled;
-    const databasePassword = provisioned
-        ? new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, r).result
-        : spec.secrets.databasePassword!;
-    const redisPassword = spec.secrets.redisPassword ?? pulumi.output("");
+    const db = spec.database;
+    const dev = spec.devServices.enabled ? devServices(name, spec, o) : undefined;
+
+    const provision = db.provision.enabled;
+    const databasePassword = pulumi.secret(
+        provision ? new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, r).result : spec.secrets.databasePassword!,
+    );
+    const adminPassword = dev?.adminPassword ?? spec.secrets.databaseAdminPassword;
+    const database = new ExternalDatabase(
+        `${name}-database`,
+        {
+            server: { ...db.server, host: db.provision.adminHost, port: db.provision.adminPort },
+            target: db.target,
+            harborPassword: databasePassword,
+            provision,
+            admin: provision ? { user: db.provision.adminUser, password: adminPassword!, database: db.provision.adminDatabase } : undefined,
+            dropOnDestroy: db.provision.dropOnDestroy,
+            importDump: db.import,
+            profile: "v2",
+        },
+        { parent: o.parent, dependsOn: dev?.resources ?? [] },
+    );
+
+    const redisPassword = pulumi.secret(dev?.redisPassword ?? spec.secrets.redisPassword ?? pulumi.output(""));
+    const redisCheck = new ExternalRedis(
+        `${name}-redis`,
+        { endpoint: spec.redis.probeEndpoint, password: redisPassword, profile: "v2" },
+        { parent: o.parent, dependsOn: dev?.resources ?? [] },
+    );
     const redis = pulumi.secret(redisPassword.apply((pw) => harborRedisValues(spec.redis.endpoint, pw || undefined)));
-    return { databasePassword: pulumi.secret(databasePassword), redis, ready: [] };
+    return { databasePassword, redis, ready: [database, redisCheck] };
+}
+
+/**
+ * Dev stack only: PostgreSQL and Redis as containers on the local engine, published on the
+ * configured host ports, with generated passwords. Creation waits until each is healthy.
+ */
+function devServices(name: string, spec: ClusterSpec, o: DataServicesOptions) {
+    const d = spec.devServices;
+    const r = { parent: o.parent, provider: o.randomProvider };
+    const provider = new docker.Provider(`${name}-dev-docker`, { host: "unix:///var/run/docker.sock" }, { parent: o.parent });
+    const res = { parent: o.parent, provider };
+    const adminPassword = pulumi.secret(new random.RandomPassword(`${name}-dev-postgres-password`, { length: 32, special: false }, r).result);
+    const redisPassword = pulumi.secret(new random.RandomPassword(`${name}-dev-redis-password`, { length: 32, special: false }, r).result);
+    const health = (cmd: string) => ({ tests: ["CMD-SHELL", cmd], interval: "2s", timeout: "5s", retries: 30, startPeriod: "5s" });
+
+    const pgImage = new docker.RemoteImage(`${name}-dev-postgres-image`, { name: d.postgresImage, keepLocally: true }, res);
+    const postgres = new docker.Container(
+        `${name}-dev-postgres`,
+        {
+            name: "harbor-ha-dev-postgres",
+            image: pgImage.imageId,
+            envs: [pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${adminPassword}`), "POSTGRES_USER=postgres"],
+            ports: [{ internal: 5432, external: d.postgresPort, ip: "0.0.0.0", protocol: "tcp" }],
+            restart: "unless-stopped",
+            healthcheck: health("pg_isready -U postgres"),
+            wait: true,
+            waitTimeout: 120,
+        },
+        { ...res, deleteBeforeReplace: true },
+    );
+    const redisImage = new docker.RemoteImage(`${name}-dev-redis-image`, { name: d.redisImage, keepLocally: true }, res);
+    const redis = new docker.Container(
+        `${name}-dev-redis`,
+        {
+            name: "harbor-ha-dev-redis",
+            image: redisImage.imageId,
+            // The password is in a file, not on the command line (visible in `ps` and `docker inspect`).
+            uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: pulumi.secret(pulumi.interpolate`requirepass ${redisPassword}\n`) }],
+            command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+            ports: [{ internal: 6379, external: d.redisPort, ip: "0.0.0.0", protocol: "tcp" }],
+            restart: "unless-stopped",
+            healthcheck: health("redis-cli -a \"$(sed -n 's/^requirepass //p' /usr/local/etc/redis/redis.conf)\" --no-auth-warning ping | grep -q PONG"),
+            wait: true,
+            waitTimeout: 120,
+        },
+        { ...res, deleteBeforeReplace: true },
+    );
+    return { adminPassword, redisPassword, resources: [postgres, redis] };
 }

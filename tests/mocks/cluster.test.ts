@@ -84,6 +84,18 @@ describe("L1 cluster under mocks (3-node prod config)", function () {
         }
     });
 
+    it("starts no Harbor container before the database and Redis readiness checks", () => {
+        for (const n of nodes) {
+            const deps = ev.dependencies.get(`${CONTAINER}::${n}-harbor-log`)!;
+            assert.ok(deps.has("harbor-ha:db:ExternalDatabase::harbor-database"), [...deps].join(", "));
+            assert.ok(deps.has("harbor-ha:redis:ExternalRedis::harbor-redis"));
+            assert.ok(deps.has(`harbor-ha:node:HostPrep::${n}-host`));
+        }
+        // ...and the readiness check itself waits for provisioning.
+        const readiness = ev.resources.find((r) => r.name === "harbor-database-ready");
+        assert.ok(readiness, "database readiness resource");
+    });
+
     it("uses the database job logger so any node shows any job's log", () => {
         assert.match(upload(container("node1", "jobservice"), "/etc/jobservice/config.yml")!, /job_loggers:\n\s+- name: DB/);
     });
