@@ -69,10 +69,15 @@ export function cephFsMountCreate(a: CephFsMountArgs): string {
         `install -d -m 0755 ${q(mnt)}`,
         // A changed key/monitor/option takes effect only on a fresh mount.
         `if mountpoint -q ${q(mnt)} && [ "$CHANGED" = 1 ]; then umount ${q(mnt)} || umount -l ${q(mnt)}; fi`,
+        // mount.fuse.ceph can exit 0 although ceph-fuse failed (wrong key, dead monitor), so the
+        // mountpoint is checked either way and the client's own words are passed on.
         `if ! mountpoint -q ${q(mnt)}; then`,
-        `  if ! timeout ${timeout} mount ${q(mnt)} >/tmp/harbor-ha-mount.err 2>&1; then`,
-        `    echo "harbor-ha: mounting CephFS ${a.ceph.path} at ${mnt} from ${a.ceph.monitors.join(",")} failed or timed out after ${timeout}s; check the cephKey secret, storage.cephfs.monitors and that client.${a.ceph.clientName} may access ${a.ceph.path}. Client said:" >&2`,
-        `    tail -n 5 /tmp/harbor-ha-mount.err >&2; rm -f /tmp/harbor-ha-mount.err; exit 1`,
+        `  RC=0; timeout ${timeout} mount ${q(mnt)} >/tmp/harbor-ha-mount.err 2>&1 || RC=$?`,
+        `  if [ "$RC" != 0 ] || ! mountpoint -q ${q(mnt)}; then`,
+        `    [ "$RC" = 124 ] && WHY="timed out after ${timeout}s" || WHY="failed (exit $RC)"`,
+        `    echo "harbor-ha: mounting CephFS ${a.ceph.path} at ${mnt} from ${a.ceph.monitors.join(",")} $WHY; check the cephKey secret, storage.cephfs.monitors and that client.${a.ceph.clientName} may access ${a.ceph.path}. Client said:" >&2`,
+        `    { cat /tmp/harbor-ha-mount.err; tail -n 3 /var/log/ceph/ceph-client.${a.ceph.clientName}.log 2>/dev/null; } | grep -v '^$' | tail -n 6 >&2`,
+        `    rm -f /tmp/harbor-ha-mount.err; exit 1`,
         `  fi`,
         `  rm -f /tmp/harbor-ha-mount.err`,
         `fi`,
