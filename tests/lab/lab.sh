@@ -10,7 +10,8 @@
 #   lab.sh env [--json] where everything is (IPs, VIP, key paths); shell syntax or JSON
 #   lab.sh ssh N [cmd]  ssh to node N as root
 #   lab.sh run -- CMD   up, run CMD, down (also on failure or interrupt); exit code of CMD
-#   lab.sh test [ARGS]  the L4 mocha suite (tests/lab/*.test.ts); the suite brings the lab up/down
+#   lab.sh test [FILES] the L4 mocha suite (tests/lab/*.test.ts, or just FILES); it brings the lab
+#                       up and down itself (a lab that is already up is reused and left up)
 #
 # Settings (environment). Two labs with different LAB_NAMEs do not collide on one daemon.
 #   LAB_NAME=hha           prefix of every container/volume/network; state in $LAB_STATE_ROOT/$LAB_NAME
@@ -462,8 +463,15 @@ cmd_run() {
     trap 'exit 143' TERM
     "$@"
 }
-cmd_test() {
+cmd_test() { # lab.sh test [spec files...] [mocha options]: all of tests/lab/*.test.ts by default
     cd "$REPO_DIR"
+    local a files=0
+    for a in "$@"; do case $a in *.test.ts) files=1 ;; esac; done
+    if [ $files = 1 ]; then
+        # mocha adds CLI specs to the config's spec list: drop the config's to run only these
+        HARBOR_HA_LAB=1 exec npx mocha --no-config -r ts-node/register/transpile-only --extension ts \
+            --timeout 600000 --slow 30000 --exit "$@"
+    fi
     HARBOR_HA_LAB=1 exec npx mocha --config tests/lab/mocharc.json "$@"
 }
 
