@@ -121,7 +121,7 @@ export function classifyDbError(server: DbServer, login: DbLogin, err: unknown):
         return { cause: "TLS not available", detail: `sslmode=${server.sslmode} but the server offers no TLS` };
     }
     if (/certificate|self[- ]signed|CERT_|altnames/i.test(message + (e.code ?? ""))) {
-        return { cause: "TLS not available", detail: `server certificate not accepted under sslmode=${server.sslmode} (${e.code ?? "TLS error"})` };
+        return { cause: "TLS verification failed", detail: `server certificate not trusted under sslmode=${server.sslmode} (${e.code ?? "TLS error"}); add its CA to the trust store or use sslmode=require` };
     }
     switch (e.code) {
         // PostgreSQL SQLSTATEs

@@ -13,6 +13,7 @@ export type FailureCause =
     | "authentication failed"
     | "TLS required"
     | "TLS not available"
+    | "TLS verification failed"
     | "database missing"
     | "access denied"
     | "version too old"

@@ -7,6 +7,8 @@ import type { DbTarget } from "../../components/database/types";
 import { harborDatabaseProvider } from "../../components/database/harbor-database";
 import { databaseReadinessProvider } from "../../components/database/database-readiness";
 import { redisReadinessProvider } from "../../components/redis/redis-readiness";
+import { databaseDumpImportProvider } from "../../components/database/database-dump-import";
+import { fileSha256 } from "../../components/database/dump-import";
 import { describeDatabase } from "../../components/database/provision";
 import { dbVersionFloorFor } from "../../components/database/versions";
 import { adminOf, freshTarget, TRICKY_PASSWORD } from "../support/services/database-cases";
@@ -78,5 +80,14 @@ describe("dynamic providers serialized and run in their own process (real Postgr
         const bad = await callSerialized(redisProvider.file, "create", [{ endpoint, password: "nope" }]);
         assert.strictEqual(bad.error?.message, `redis 127.0.0.1:${redis.server.port}: authentication failed: password rejected`);
         assert.strictEqual(bad.error?.stack, bad.error?.message);
+    });
+
+    it("DatabaseDumpImport: check hashes the dump file from its serialized form", async () => {
+        const provider = await serializeProvider(databaseDumpImportProvider);
+        const file = __filename;
+        const r = await callSerialized(provider.file, "check", [{}, { server: pg.server, target: freshTarget("ser"), harborPassword: "x", path: file }]);
+        const inputs = (r.result as { inputs: { sha256: string; force: boolean } }).inputs;
+        assert.strictEqual(inputs.sha256, await fileSha256(file));
+        assert.strictEqual(inputs.force, false);
     });
 });

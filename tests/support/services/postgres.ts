@@ -28,7 +28,29 @@ export function postgresBinDir(): string {
     return path.join(root, majors[0], "bin");
 }
 
-export async function startPostgres(): Promise<PostgresInstance> {
+export interface PostgresOptions {
+    /**
+     * Serve TLS with a throwaway self-signed certificate and accept TCP logins ONLY over TLS
+     * (pg_hba `hostssl`), like a managed database that requires encryption.
+     */
+    requireTls?: boolean;
+}
+
+/** Self-signed key + certificate for 127.0.0.1 (PostgreSQL wants the key 0600, owned by itself). */
+async function makeServerCert(dir: string, runAs: string | undefined): Promise<string[]> {
+    const key = path.join(dir, "server.key");
+    const crt = path.join(dir, "server.crt");
+    await runToCompletion("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", crt]);
+    fs.chmodSync(key, 0o600);
+    if (runAs) {
+        const { uid, gid } = accountIds(runAs);
+        fs.chownSync(key, uid, gid);
+        fs.chownSync(crt, uid, gid);
+    }
+    return ["-c", "ssl=on", "-c", `ssl_cert_file=${crt}`, "-c", `ssl_key_file=${key}`];
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresInstance> {
     const bin = postgresBinDir();
     const runAs = isRoot() ? "postgres" : undefined;
     const dir = scratchDir("pg", runAs);
@@ -48,19 +70,27 @@ export async function startPostgres(): Promise<PostgresInstance> {
         runAs,
     );
     fs.rmSync(pwFile);
+    let tlsArgs: string[] = [];
+    if (options.requireTls) {
+        tlsArgs = await makeServerCert(dir, runAs);
+        // initdb wrote `host all all 127.0.0.1/32 scram-sha-256`; make TCP logins TLS-only.
+        const hba = path.join(dataDir, "pg_hba.conf");
+        fs.writeFileSync(hba, fs.readFileSync(hba, "utf8").replace(/^host(\s)/gm, "hostssl$1"));
+    }
     const port = await freePort();
     const proc = startProcess(
         "postgres",
         path.join(bin, "postgres"),
-        ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60"],
+        ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60", ...tlsArgs],
         { logDir: dir, stopSignal: "SIGINT", runAs },
     );
-    const server: DbServer = { engine: "postgresql", host: "127.0.0.1", port, sslmode: "disable", connectTimeoutSeconds: 5 };
+    const server: DbServer = { engine: "postgresql", host: "127.0.0.1", port, sslmode: options.requireTls ? "require" : "disable", connectTimeoutSeconds: 5 };
     await waitFor(
         "postgres",
         async () => {
             const { Client } = await import("pg");
-            const c = new Client({ host: "127.0.0.1", port, user: adminUser, password: adminPassword, database: "postgres" });
+            const ssl = options.requireTls ? { rejectUnauthorized: false } : undefined;
+            const c = new Client({ host: "127.0.0.1", port, user: adminUser, password: adminPassword, database: "postgres", ssl });
             c.on("error", () => undefined);
             await c.connect();
             await c.end();
