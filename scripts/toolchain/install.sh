@@ -197,6 +197,7 @@ install_langhost() {
       if [ "${HARBOR_HA_LANGHOST_FALLBACK:-0}" = 1 ]; then
         install_langhost_fallback "$reason" && return 0
       fi
+      rm -f "$BIN/pulumi-language-nodejs" # never leave a fallback from an earlier run in place
       status pulumi-language-nodejs missing "$reason (HARBOR_HA_LANGHOST_FALLBACK=1 builds the older host from $LANGHOST_FALLBACK_MODULE v$LANGHOST_FALLBACK_VERSION instead)"
       FAILED=1
       return 1

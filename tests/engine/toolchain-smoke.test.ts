@@ -79,6 +79,7 @@ describe("engine: toolchain smoke (real Pulumi engine)", function () {
             const state = stateFile(s.backendDir, "harbor-ha-toolchain-smoke-dynamic", "smoke");
             assert.ok(fs.existsSync(state), `state file at ${state}`);
             assert.ok(!readAllState(s.backendDir).includes(secretValue), "no plain-text secret anywhere in the backend dir");
+            assert.match(fs.readFileSync(state, "utf8"), /"ciphertext"/, "the secret is stored encrypted");
 
             const destroy = await s.stack.destroy({ color: "never" });
             assert.strictEqual(destroy.summary.result, "succeeded");
@@ -122,6 +123,7 @@ describe("engine: toolchain smoke (real Pulumi engine)", function () {
             assert.ok(!allState.includes(password), "the generated password is not in plain text in the state");
             const keyBody = privateKeyPem.split("\n").filter((l) => l && !l.startsWith("-----"))[0];
             assert.ok(!allState.includes(keyBody), "the private key is not in plain text in the state");
+            assert.match(fs.readFileSync(state, "utf8"), /"ciphertext"/, "the secrets are stored encrypted");
 
             const destroy = await s.stack.destroy({ color: "never" });
             assert.strictEqual(destroy.summary.result, "succeeded");

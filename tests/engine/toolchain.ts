@@ -68,6 +68,10 @@ export function requireToolchain(plugins: string[]): ToolchainInfo {
             problems.push(`${pulumi} is ${cliVersion}, @pulumi/pulumi in node_modules is ${pulumiSdkVersion()}`);
         }
     }
+    const hostStatus = statusLine("pulumi-language-nodejs");
+    if (hostStatus.startsWith("missing")) {
+        problems.push(`install.sh could not provide the Node.js language host: ${hostStatus}`);
+    }
     for (const exe of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) {
         if (!fs.existsSync(path.join(BIN, exe))) {
             problems.push(`no ${exe} in ${BIN}`);
@@ -85,11 +89,15 @@ export function requireToolchain(plugins: string[]): ToolchainInfo {
             `The Pulumi toolchain is not complete:\n  - ${problems.join("\n  - ")}\n${HOW_TO_BUILD}\n${installStatus()}`,
         );
     }
-    const statusFile = path.join(TOOLCHAIN_ROOT, "status.txt");
-    const hostLine = fs.existsSync(statusFile)
-        ? (fs.readFileSync(statusFile, "utf8").split("\n").find((l) => l.startsWith("pulumi-language-nodejs ")) ?? "")
-        : "";
-    return { cliVersion, languageHost: hostLine.replace(/^pulumi-language-nodejs\s+/, "") };
+    return { cliVersion, languageHost: hostStatus };
+}
+
+/** install.sh's status for one component ("ok ...", "fallback ...", "missing ..."), or "". */
+function statusLine(component: string): string {
+    const file = path.join(TOOLCHAIN_ROOT, "status.txt");
+    if (!fs.existsSync(file)) return "";
+    const line = fs.readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${component} `)) ?? "";
+    return line.slice(component.length).trim();
 }
 
 /** True when the engine tests were switched off on purpose (never implicitly). */
