@@ -12,6 +12,7 @@ import {
     engineTestsSkipped,
     nonSameChanges,
     readAllState,
+    pluginsRefusedByProxy,
     requireToolchain,
     ScratchStack,
     scratchStack,
@@ -97,6 +98,13 @@ describe("engine: toolchain smoke (real Pulumi engine)", function () {
 
         it("up, preview without changes, idle second up, encrypted state, destroy runs the delete command", async function () {
             const started = Date.now();
+            // Pending (with the reason printed) only when the module proxy itself refuses the pinned
+            // plugin modules; a plugin that is merely not built yet still fails below.
+            const refused = pluginsRefusedByProxy(["random", "tls", "command"]);
+            if (refused.length > 0) {
+                log(`PENDING: resource plugins cannot be obtained on this network:\n    ${refused.join("\n    ")}`);
+                this.skip();
+            }
             const info = requireToolchain(["random", "tls", "command"]);
             log(`pulumi ${info.cliVersion}; language host: ${info.languageHost || "(no status line)"}`);
 

@@ -100,6 +100,18 @@ function statusLine(component: string): string {
     return line.slice(component.length).trim();
 }
 
+/**
+ * Plugins that install.sh recorded as unobtainable because the Go module proxy refuses the
+ * pinned module version ("403 ... not available"): a fact of this network, not a build bug.
+ * Returns "<name>: <status>" lines; empty when every plugin is either present or merely unbuilt.
+ */
+export function pluginsRefusedByProxy(plugins: string[]): string[] {
+    return plugins
+        .map((name) => [name, statusLine(`resource-${name}`)] as const)
+        .filter(([, st]) => st.startsWith("missing") && /not available|403 Forbidden/.test(st))
+        .map(([name, st]) => `${name}: ${st}`);
+}
+
 /** True when the engine tests were switched off on purpose (never implicitly). */
 export function engineTestsSkipped(): boolean {
     return process.env.HARBOR_HA_ENGINE_TESTS === "skip";
