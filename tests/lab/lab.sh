@@ -33,6 +33,13 @@ REPO_DIR=$(cd "$LAB_DIR/../.." && pwd)
 
 LAB_NAME=${LAB_NAME:-hha}
 [[ $LAB_NAME =~ ^[a-z][a-z0-9-]{0,19}$ ]] || { echo "lab: LAB_NAME must match [a-z][a-z0-9-]{0,19}" >&2; exit 2; }
+LAB_STATE_ROOT=${LAB_STATE_ROOT:-/var/tmp/harbor-ha-lab}
+LAB_STATE=$LAB_STATE_ROOT/$LAB_NAME
+# Commands on an existing lab describe that lab: its settings, as `up` recorded them, win.
+case "${1:-}" in
+    up | run | test | prereqs | build) ;;
+    *) if [ -f "$LAB_STATE/settings.env" ]; then . "$LAB_STATE/settings.env"; fi ;;
+esac
 LAB_NODES=${LAB_NODES:-3}
 [[ $LAB_NODES =~ ^[1-9]$ ]] || { echo "lab: LAB_NODES must be 1..9" >&2; exit 2; }
 _h=$(printf %s "$LAB_NAME" | cksum | cut -d' ' -f1)
@@ -45,8 +52,6 @@ LAB_VIP=${LAB_VIP:-$PREFIX.100}
 LAB_CEPH=${LAB_CEPH:-1}
 LAB_OSD_SIZE_GB=${LAB_OSD_SIZE_GB:-4}
 LAB_TIMEOUT=${LAB_TIMEOUT:-180}
-LAB_STATE_ROOT=${LAB_STATE_ROOT:-/var/tmp/harbor-ha-lab}
-LAB_STATE=$LAB_STATE_ROOT/$LAB_NAME
 LAB_CEPH_FS=cephfs
 LAB_CEPH_CLIENT=harbor
 LAB_CEPH_PATH=/harbor
@@ -279,6 +284,8 @@ cmd_up() {
     trap 'exit 143' TERM
     mkdir -p "$LAB_STATE/cm"; chmod 700 "$LAB_STATE" "$LAB_STATE/cm"
     rm -f "$LAB_STATE/up.ok"
+    printf 'LAB_NODES=%s\nLAB_SUBNET=%s\nLAB_VIP=%s\nLAB_CEPH=%s\nLAB_OSD_SIZE_GB=%s\n' \
+        "$LAB_NODES" "$LAB_SUBNET" "$LAB_VIP" "$LAB_CEPH" "$LAB_OSD_SIZE_GB" > "$LAB_STATE/settings.env"
     build_images
 
     [ -f "$KEY" ] || ssh-keygen -q -t ed25519 -N '' -C "harbor-ha-lab-$LAB_NAME" -f "$KEY"
@@ -351,7 +358,7 @@ cmd_up() {
     UP_OK=1
     trap - EXIT INT TERM
     phase_done "up total" "$tall"
-    log "lab up: nodes $(for i in $(seq 1 "$LAB_NODES"); do printf '%s ' "$(node_ip "$i")"; done)VIP $LAB_VIP ceph $LAB_CEPH_IP; env: $LAB_STATE/lab.env"
+    log "lab up: nodes $(for i in $(seq 1 "$LAB_NODES"); do printf '%s ' "$(node_ip "$i")"; done)VIP $LAB_VIP$([ "$LAB_CEPH" != 1 ] || echo " ceph $LAB_CEPH_IP"); env: $LAB_STATE/lab.env"
 }
 
 # --------------------------------------------------------------------------------------- down
