@@ -85,6 +85,8 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
     let hostname: string;
     let statsSocket: string;
     const results: string[] = [];
+    /** Set once the first test saw the VIP answer; later tests fail at once without it. */
+    let lbUp = false;
 
     /** One HTTPS request through the VIP (new TCP connection each time); resolves, never rejects. */
     function request(path: string, timeoutMs = 1000): Promise<Req> {
@@ -257,9 +259,11 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
         assert.ok(served.size >= 2, `haproxy balanced across ${[...served].join(", ")}`);
         const health = await request("/api/v2.0/health");
         assert.ok(health.ok);
+        lbUp = true;
     });
 
     it("re-running the commands changes nothing: same daemons, VIP stays", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
         const pids = () => Promise.all(labNodes().map((n) => sshOut(n, "systemctl show -p MainPID --value haproxy keepalived | xargs")));
         const before = await pids();
         for (const n of labNodes()) {
@@ -273,6 +277,7 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
     });
 
     it("a node reporting unhealthy JSON leaves haproxy and gives up the VIP; healthy again, it rejoins", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
         this.timeout(180_000);
         const [n1, n2] = labNodes();
         await steadyState();
@@ -363,11 +368,13 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
     }
 
     it("killing the master node moves the VIP; the node coming back rejoins (default advert_int, median of 5)", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
         this.timeout(600_000);
         await failoverRuns(prog);
     });
 
     it("fails over within 3 s with advertIntervalSeconds 0.5 (config change applied by the same commands; median of 5)", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
         this.timeout(600_000);
         const lb = prog.ev.spec.loadBalancer;
         const fast = await evaluateForLab({ loadBalancer: { mode: "keepalived", vip: lb.vip, subnet: lb.subnet, interface: lb.interface, advertIntervalSeconds: 0.5 } });
