@@ -13,6 +13,7 @@
  */
 import * as assert from "assert";
 import * as https from "https";
+import { LB_PATHS } from "../../components/scripts/load-balancer";
 import { describeLab } from "./fixture";
 import { copyToNode, host, killNode, labInfo, labNodes, LabNode, sleep, ssh, sshOut, startNode } from "./lab";
 import { evaluateForLab, LabProgram } from "./program";
@@ -262,6 +263,15 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
         lbUp = true;
     });
 
+    it("installs a health-check script keepalived can execute, which passes on a healthy node", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
+        // keepalived runs its track script with a plain execve (no shell fallback): do the same
+        for (const n of labNodes()) {
+            const r = await ssh(n, `python3 -c 'import os,sys; os.execv(sys.argv[1], sys.argv[1:])' ${LB_PATHS.checkScript}`, { check: false });
+            assert.strictEqual(r.code, 0, `${n.name}: ${LB_PATHS.checkScript} run as keepalived runs it: exit ${r.code} ${r.stderr.trim()}`);
+        }
+    });
+
     it("re-running the commands changes nothing: same daemons, VIP stays", async function () {
         assert.ok(lbUp, "the load balancer never came up (see the first test)");
         const pids = () => Promise.all(labNodes().map((n) => sshOut(n, "systemctl show -p MainPID --value haproxy keepalived | xargs")));
@@ -285,6 +295,15 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
         await sleep(500);
         const t0 = Date.now();
         await ssh(n1, `touch ${UNHEALTHY_FLAG}`);
+        try {
+            await unhealthyCycle(n1, n2, loop, t0);
+        } finally {
+            await loop.stop();
+            await standinsHealthy();
+        }
+    });
+
+    async function unhealthyCycle(n1: LabNode, n2: LabNode, loop: ReturnType<typeof requestLoop>, t0: number): Promise<void> {
         const vipGone = await waitFor("VIP off node1", async () => {
             const h = await vipHolders();
             return h.length === 1 && h[0] !== n1.name ? Date.now() - t0 : undefined;
@@ -312,7 +331,7 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
             `unhealthy node1: VIP left it after ${vipGone} ms, haproxy marked it DOWN after ${down} ms; healthy again: VIP back after ${back} ms; ` +
                 `${failed}/${all.length} requests failed over the whole cycle`,
         );
-    });
+    }
 
     /**
      * Hard node loss, 5 times: `docker kill` of the master (no VRRP goodbye) while a request loop
