@@ -70,7 +70,7 @@ export class HarborCluster extends pulumi.ComponentResource {
             const access: NodeAccess = { node, ssh: spec.ssh, privateKey };
             const np = { parent: this, provider: commandProvider };
             const mount = new CephFsMount(`${node.name}-storage`, { access, storage: spec.storage, cephKey: spec.secrets.cephKey }, np);
-            const prep = new HostPrep(`${node.name}-host`, { access, paths: nodePaths(spec.storage, node.name), trivy: spec.harbor.trivy }, { ...np, dependsOn: [mount] });
+            const prep = new HostPrep(`${node.name}-host`, { access, paths: nodePaths(spec.storage, node.name), trivy: spec.harbor.trivy, requireMount: spec.storage.type === "cephfs" }, { ...np, dependsOn: [mount] });
             const provider = dockerProvider(`${node.name}-docker`, access, p);
             const cert = endpoint.nodeCertificates[node.name];
             const shared: pulumi.Output<SharedValues> = pulumi

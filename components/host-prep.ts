@@ -12,6 +12,8 @@ export interface HostPrepArgs {
     paths: NodePaths;
     /** Also prepare the node-local Trivy cache directories. */
     trivy: boolean;
+    /** Refuse to run unless the shared root is a mountpoint (storage.type cephfs). */
+    requireMount: boolean;
 }
 
 export class HostPrep extends pulumi.ComponentResource {
@@ -20,7 +22,7 @@ export class HostPrep extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostPrepArgs, opts?: pulumi.ComponentResourceOptions) {
         super("harbor-ha:node:HostPrep", name, {}, opts);
-        const cmd = hostCommand(`${name}-dirs`, args.access, { create: hostPrepCreate(args.paths, args.trivy) }, { parent: this });
+        const cmd = hostCommand(`${name}-dirs`, args.access, { create: hostPrepCreate(args.paths, args.trivy, args.requireMount) }, { parent: this });
         this.ready = cmd.stdout;
         this.registerOutputs({ ready: this.ready });
     }

@@ -12,11 +12,14 @@ export function hostPrepDirs(p: NodePaths, trivy: boolean): string[] {
     return dirs;
 }
 
-export function hostPrepCreate(p: NodePaths, trivy: boolean): string {
+/** `requireMount`: the shared root must be a mountpoint (CephFS), so blobs never land on local disk. */
+export function hostPrepCreate(p: NodePaths, trivy: boolean, requireMount: boolean): string {
     const own = `${HARBOR_UID}:${HARBOR_UID}`;
     return script(
-        // The shared root must be the mounted CephFS (or dev directory), not an empty local dir.
         `[ -d ${q(p.sharedRoot)} ] || { echo "harbor-ha: shared root ${p.sharedRoot} does not exist; is the storage mounted?" >&2; exit 1; }`,
+        ...(requireMount
+            ? [`mountpoint -q ${q(p.sharedRoot)} || { echo "harbor-ha: ${p.sharedRoot} is not mounted; refusing to create Harbor's shared directories on local disk" >&2; exit 1; }`]
+            : []),
         `install -d -m 0755 ${q(p.sharedRoot + "/logs")}`,
         ...hostPrepDirs(p, trivy).map(
             (d) => `install -d -m 0755 ${q(d)}; [ "$(stat -c %u:%g ${q(d)})" = "${own}" ] || chown ${own} ${q(d)}`,

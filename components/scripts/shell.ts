@@ -1,10 +1,13 @@
 /**
  * Small building blocks for the host scripts. Scripts are POSIX sh, idempotent, and never carry
- * a secret: secrets arrive on stdin. Values are quoted with shell-quote.
+ * a secret: secrets arrive on stdin.
  */
-import { quote } from "shell-quote";
 
-export const q = (s: string | number): string => quote([String(s)]);
+/**
+ * POSIX single-quoting: the only form whose meaning is the same in every sh. (shell-quote, tried
+ * first, writes `!` as `\!` inside double quotes, which sh keeps literally: it broke `#!/bin/sh`.)
+ */
+export const q = (s: string | number): string => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 /** Runs a script as root: directly for root, through non-interactive sudo otherwise. */
 export function asRoot(script: string, user: string): string {

@@ -135,7 +135,7 @@ describe("L0 host scripts", () => {
     });
 
     it("shell-quotes values so they reach the command unchanged", () => {
-        for (const v of [ODD, "a'b", "-n", "$HOME", "line1\nline2"]) {
+        for (const v of [ODD, "a'b", "-n", "$HOME", "line1\nline2", "#!/bin/sh\necho 'hi'!", "!x", "\\n"]) {
             const r = spawnSync("sh", ["-c", `printf '%s' ${q(v)}`], { encoding: "utf8" });
             assert.strictEqual(r.stdout, v);
         }
