@@ -386,29 +386,30 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
         return m;
     }
 
-    it("killing the master node moves the VIP; the node coming back rejoins (default advert_int, median of 5)", async function () {
+    it("killing the master node moves the VIP within 3 s; the node coming back rejoins (default advert_int 0.5, median of 5)", async function () {
         assert.ok(lbUp, "the load balancer never came up (see the first test)");
         this.timeout(600_000);
-        await failoverRuns(prog);
+        assert.strictEqual(prog.ev.spec.loadBalancer.advertIntervalSeconds, 0.5);
+        const m = await failoverRuns(prog);
+        assert.ok(m.recoveryMs <= 3000, `median failover ${m.recoveryMs} ms > 3 s`);
     });
 
-    it("fails over within 3 s with advertIntervalSeconds 0.5 (config change applied by the same commands; median of 5)", async function () {
+    it("applies a timing change (advertIntervalSeconds 1) through the same commands; failover measured for comparison (median of 5)", async function () {
         assert.ok(lbUp, "the load balancer never came up (see the first test)");
         this.timeout(600_000);
         const lb = prog.ev.spec.loadBalancer;
-        const fast = await evaluateForLab({ loadBalancer: { mode: "keepalived", vip: lb.vip, subnet: lb.subnet, interface: lb.interface, advertIntervalSeconds: 0.5 } });
+        const slow = await evaluateForLab({ loadBalancer: { mode: "keepalived", vip: lb.vip, subnet: lb.subnet, interface: lb.interface, advertIntervalSeconds: 1 } });
         // a changed config re-runs the command (remote.Command runs `update`, or `create` when none)
         await Promise.all(
             labNodes().map(async (n) => {
                 for (const c of ["lb-haproxy", "lb-keepalived"]) {
-                    const phase = fast.command(`${n.name}-${c}`).inputs.update ? "update" : "create";
-                    const r = await fast.ok(`${n.name}-${c}`, phase);
+                    const phase = slow.command(`${n.name}-${c}`).inputs.update ? "update" : "create";
+                    const r = await slow.ok(`${n.name}-${c}`, phase);
                     assert.match(r.stdout, /\.conf: changed|haproxy\.cfg: changed/, `${n.name}-${c}: ${r.stdout}`);
                 }
             }),
         );
-        assert.match(await sshOut(labNodes()[0], "grep advert_int /etc/keepalived/keepalived.conf"), /advert_int 0\.5/);
-        const m = await failoverRuns(fast);
-        assert.ok(m.recoveryMs <= 3000, `median failover ${m.recoveryMs} ms > 3 s`);
+        assert.match(await sshOut(labNodes()[0], "grep advert_int /etc/keepalived/keepalived.conf"), /advert_int 1\b/);
+        await failoverRuns(slow);
     });
 });
