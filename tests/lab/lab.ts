@@ -224,9 +224,25 @@ export function ssh(ref: NodeRef, cmd: string, opts: SshOptions = {}): Promise<S
     if (shared) ensureMaster(n);
     const args = shared ? [...baseSshArgs(n), "-o", "ControlMaster=no"] : ["-F", labInfo().sshConfig, "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "BatchMode=yes"];
     args.push(`root@${n.ip}`, "--", cmd);
+    return runChild("ssh", args, opts, (result) => {
+        const what = result.timedOut ? `timed out after ${opts.timeoutMs ?? 120_000} ms` : `exit ${result.code ?? result.signal}`;
+        return new SshError(`ssh ${n.name}: ${what}\n$ ${cmd}\n${result.stderr}${result.stdout}`.slice(0, 8000), result);
+    });
+}
+
+/**
+ * Spawns a process, feeds stdin and closes it, kills it after the timeout and collects its output.
+ * With `check` (default) a non-zero exit rejects with the error `fail` builds.
+ */
+function runChild(
+    cmd: string,
+    args: string[],
+    opts: { timeoutMs?: number; check?: boolean; stdin?: string | Buffer },
+    fail: (r: SshResult) => Error,
+): Promise<SshResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child: ChildProcess = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+        const child: ChildProcess = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         let timedOut = false;
@@ -250,18 +266,12 @@ export function ssh(ref: NodeRef, cmd: string, opts: SshOptions = {}): Promise<S
                 durationMs: Date.now() - started,
                 timedOut,
             };
-            if ((opts.check ?? true) && code !== 0) {
-                const what = timedOut ? `timed out after ${opts.timeoutMs ?? 120_000} ms` : `exit ${code ?? signal}`;
-                reject(new SshError(`ssh ${n.name}: ${what}\n$ ${cmd}\n${result.stderr}${result.stdout}`.slice(0, 8000), result));
-            } else {
-                resolve(result);
-            }
+            if ((opts.check ?? true) && code !== 0) reject(fail(result));
+            else resolve(result);
         });
-        child.stdin!.on("error", () => {
-            /* the remote command may exit without reading stdin */
-        });
-        if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
-        else child.stdin!.end();
+        // The command may exit without reading stdin.
+        child.stdin!.on("error", () => undefined);
+        child.stdin!.end(opts.stdin ?? "");
     });
 }
 
@@ -293,38 +303,7 @@ export async function copyToNode(ref: NodeRef, remotePath: string, content: stri
 
 /** Run a command on the host (docker, the lab's own tools); resolves with its output. */
 export function host(cmd: string, args: string[], opts: { timeoutMs?: number; check?: boolean; stdin?: string } = {}): Promise<SshResult> {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill("SIGKILL");
-        }, opts.timeoutMs ?? 120_000);
-        child.stdout.on("data", (d: Buffer) => out.push(d));
-        child.stderr.on("data", (d: Buffer) => err.push(d));
-        child.on("error", (e) => {
-            clearTimeout(timer);
-            reject(e);
-        });
-        child.on("close", (code, signal) => {
-            clearTimeout(timer);
-            const result: SshResult = {
-                code,
-                signal,
-                stdout: Buffer.concat(out).toString("utf8"),
-                stderr: Buffer.concat(err).toString("utf8"),
-                durationMs: Date.now() - started,
-                timedOut,
-            };
-            if ((opts.check ?? true) && code !== 0) reject(new Error(`${cmd} ${args.join(" ")}: exit ${code ?? signal}\n${result.stderr}`));
-            else resolve(result);
-        });
-        child.stdin.on("error", () => undefined);
-        child.stdin.end(opts.stdin ?? "");
-    });
+    return runChild(cmd, args, opts, (r) => new Error(`${cmd} ${args.join(" ")}: exit ${r.code ?? r.signal}\n${r.stderr}`));
 }
 
 /** An admin `ceph ...` command inside the cluster container (stdout). */

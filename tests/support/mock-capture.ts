@@ -38,11 +38,16 @@ export interface Evaluation {
 
 let counter = 0;
 
+/** The stand-in RandomPassword.result the mock returns for a resource name and length. */
+export function mockPasswordResult(name: string, length: number): string {
+    return `${name.replace(/[^A-Za-z0-9]/g, "")}XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.slice(0, length);
+}
+
 /** Deterministic stand-ins for provider-computed outputs. */
 function mockOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { result: `${name.replace(/[^A-Za-z0-9]/g, "")}XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.slice(0, inputs.length), bcryptHash: `$2a$10$mockhash.${name}` };
+            return { result: mockPasswordResult(name, inputs.length), bcryptHash: `$2a$10$mockhash.${name}` };
         case "tls:index/privateKey:PrivateKey":
             return { privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nmock-private-key-${name}\n-----END RSA PRIVATE KEY-----\n`, publicKeyPem: `mock-public-${name}` };
         case "tls:index/selfSignedCert:SelfSignedCert":
