@@ -46,6 +46,11 @@ export function renderNode(spec: ClusterSpec, node: NodeSpec, shared: SharedValu
     return renderV2Node(spec, node, shared, stack);
 }
 
+/** networkMode every Harbor container is created in (see the comment at its use). */
+export const CREATE_ON_NETWORK = "bridge";
+/** How long `up` waits for one container's health check (core migrates the schema on start). */
+export const CONTAINER_WAIT_SECONDS = 300;
+
 export class HarborNode extends pulumi.ComponentResource {
     public readonly network: docker.Network;
     public readonly containers: Record<string, docker.Container> = {};
@@ -102,16 +107,21 @@ export class HarborNode extends pulumi.ComponentResource {
                     uploads,
                     mounts: c.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
                     ports: c.ports.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip ?? "0.0.0.0", protocol: p.protocol ?? "tcp" })),
-                    networkMode: this.network.name,
+                    // "bridge", not the Harbor network: the provider (terraform-provider-docker 4.2.0,
+                    // resource_docker_container_funcs.go) creates the container in networkMode
+                    // *without* endpoint settings, then disconnects "bridge" and connects each
+                    // networksAdvanced entry with its aliases and address. With networkMode set to
+                    // the Harbor network the container is already attached there, so it keeps no
+                    // aliases and a dynamic IP (seen on Docker 20.10), while state records both.
+                    // "bridge" is also what the daemon reads back: no diff on refresh.
+                    networkMode: CREATE_ON_NETWORK,
                     networksAdvanced: [{ name: this.network.name, aliases: c.aliases, ipv4Address: c.ipv4 }],
                     // Dev instances reach services published on the host (dev PostgreSQL/Redis) by this name.
                     hosts: node.transport === "local" ? [{ host: "host.docker.internal", ip: "host-gateway" }] : undefined,
                     restart: spec.containers.restart,
-                    capabilities: { drops: ["ALL"], adds: c.capAdd },
-                    logDriver: c.isLogSink ? "json-file" : "syslog",
-                    logOpts: c.isLogSink
-                        ? { "max-size": "20m", "max-file": "3" }
-                        : { "syslog-address": `tcp://127.0.0.1:${node.syslogPort}`, tag: c.component },
+                    capabilities: { drops: c.capDrop, adds: c.capAdd },
+                    logDriver: c.log.driver,
+                    logOpts: c.log.options,
                     healthcheck: {
                         tests: c.healthcheck.test,
                         interval: c.healthcheck.interval,
@@ -119,8 +129,10 @@ export class HarborNode extends pulumi.ComponentResource {
                         retries: c.healthcheck.retries,
                         startPeriod: c.healthcheck.startPeriod,
                     },
-                    wait: c.waitHealthy,
-                    waitTimeout: c.waitHealthy ? 300 : undefined,
+                    // Every container must turn healthy before `up` goes on: a crash-looping
+                    // proxy or jobservice fails the update instead of passing unnoticed.
+                    wait: true,
+                    waitTimeout: CONTAINER_WAIT_SECONDS,
                     destroyGraceSeconds: 30,
                 },
                 {

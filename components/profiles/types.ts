@@ -90,12 +90,17 @@ export interface ContainerSpec {
     user?: string;
     hostname?: string;
     command?: string[];
+    /**
+     * Linux capabilities in the daemon's canonical form (`CAP_CHOWN`, or `ALL`): Docker ≥ 20.10
+     * stores and reports them that way, and the provider compares what it reads back with what
+     * was sent, so `CHOWN` would plan a replacement of every container on each refresh.
+     */
     capAdd: string[];
+    capDrop: string[];
+    /** Health check; every container waits for it before its dependents (and `up`) go on. */
     healthcheck: { test: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
-    /** Components that must be running (and healthy where they have a check) before this starts. */
+    /** Components that must be healthy before this starts. */
     after: string[];
-    /** Wait for the health check before dependents start (log must accept syslog first). */
-    waitHealthy: boolean;
-    /** true for the log container: uses json-file, all others ship to it over syslog. */
-    isLogSink: boolean;
+    /** Docker log driver and its options, exactly as the daemon reports them back. */
+    log: { driver: string; options: Record<string, string> };
 }

@@ -17,16 +17,31 @@ const ipOffset: Record<string, number> = {
     log: 10, registry: 11, registryctl: 12, core: 13, portal: 14, jobservice: 15, proxy: 16, "trivy-adapter": 17,
 };
 
+/** Harbor's compose cap_add per component, in the daemon's canonical `CAP_` form (types.ts). */
 const caps: Record<string, string[]> = {
-    log: ["CHOWN", "DAC_OVERRIDE", "SETGID", "SETUID"],
-    registry: ["CHOWN", "SETGID", "SETUID"],
-    registryctl: ["CHOWN", "SETGID", "SETUID"],
-    jobservice: ["CHOWN", "SETGID", "SETUID"],
-    core: ["SETGID", "SETUID"],
-    portal: ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"],
-    proxy: ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"],
+    log: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"],
+    registry: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"],
+    registryctl: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"],
+    jobservice: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"],
+    core: ["CAP_SETGID", "CAP_SETUID"],
+    portal: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"],
+    proxy: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"],
     "trivy-adapter": [],
 };
+
+/**
+ * Every component but log ships its output to the node's log container over syslog. UDP, not
+ * Harbor's TCP: Docker dials the syslog address when it starts a container, and after a reboot
+ * dockerd starts all containers at once, so with TCP every one that starts before the log
+ * container listens fails with "failed to initialize logging driver ... connection refused" and
+ * stays Exited (255): restart policies do not retry a failed start. A UDP "dial" cannot be
+ * refused; Harbor's log image listens on udp/10514 too (make/photon/log/rsyslog.conf).
+ */
+export function syslogTo(port: number, component: string): ContainerSpec["log"] {
+    return { driver: "syslog", options: { "syslog-address": `udp://127.0.0.1:${port}`, tag: component } };
+}
+/** The log container itself keeps a small local json-file log. */
+const LOG_SINK_LOG: ContainerSpec["log"] = { driver: "json-file", options: { "max-size": "20m", "max-file": "3" } };
 
 const images: Record<string, string> = {
     log: "harbor-log", registry: "registry-photon", registryctl: "harbor-registryctl", core: "harbor-core",
@@ -60,8 +75,14 @@ export function robotPrefix(spec: ClusterSpec, stack: string): string {
     return crypto.createHash("sha256").update(`${spec.project}/${stack}`).digest("hex").slice(0, 8);
 }
 
+/**
+ * Docker runs the first check one interval after start (start_interval needs Docker 25), and
+ * every container waits for its check before its dependents start: a short interval keeps a
+ * node's start chain (log -> registry/portal -> core -> jobservice/proxy) fast. A curl every 5 s
+ * is cheap; 3 misses (15 s) mark it unhealthy.
+ */
 function health(cmd: string): ContainerSpec["healthcheck"] {
-    return { test: ["CMD-SHELL", cmd], interval: "15s", timeout: "5s", retries: 3, startPeriod: "30s" };
+    return { test: ["CMD-SHELL", cmd], interval: "5s", timeout: "5s", retries: 3, startPeriod: "30s" };
 }
 
 export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedValues, stack: string): ContainerSpec[] {
@@ -78,8 +99,8 @@ export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedVa
         ipv4: containerIp(node.containerSubnet, component),
         user: component === "log" ? undefined : uid,
         capAdd: caps[component],
-        waitHealthy: false,
-        isLogSink: false,
+        capDrop: ["ALL"],
+        log: component === "log" ? LOG_SINK_LOG : syslogTo(node.syslogPort, component),
     });
     const file = (path: string, content: string, secret = false, mode = 0o444): ContainerFile => ({ path, content, mode, secret });
 
@@ -154,11 +175,9 @@ export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedVa
             file("/etc/logrotate.d/logrotate.conf", renderTemplate("v2/log/logrotate.conf.njk", { rotateCount: h.logRotateCount, rotateSize: h.logRotateSize })),
         ],
         mounts: [{ source: paths.logs, target: "/var/log/docker", readOnly: false }],
-        ports: [{ internal: 10514, external: node.syslogPort, ip: syslogTarget }],
-        healthcheck: { ...health("netstat -ltun | grep 10514"), interval: "5s", startPeriod: "5s" },
+        ports: [{ internal: 10514, external: node.syslogPort, ip: syslogTarget, protocol: "udp" }],
+        healthcheck: { ...health("netstat -ltun | grep 10514"), startPeriod: "5s" },
         after: [],
-        waitHealthy: true,
-        isLogSink: true,
     };
 
     const registry: ContainerSpec = {
@@ -247,9 +266,8 @@ export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedVa
         mounts: [{ source: paths.registry, target: "/data", readOnly: true }],
         ports: [],
         healthcheck: health("curl --fail -s http://localhost:8080/api/v2.0/ping || exit 1"),
-        after: ["log", "registry", "registryctl", "portal"],
         // Core migrates the schema on start; jobservice asks it for config.
-        waitHealthy: true,
+        after: ["log", "registry", "registryctl", "portal"],
     };
 
     const jobLoggers = h.jobLoggers.map((name) => {

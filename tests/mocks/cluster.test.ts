@@ -3,6 +3,9 @@
  * Mocked: the Pulumi engine and every provider (no SSH, no Docker). Real: all program code.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import { prodConfig, raw, SECRET_VALUES } from "../support/fixtures";
 import { CapturedResource, evaluateCluster, Evaluation, isSecret, mockPasswordResult, unwrap } from "../support/mock-capture";
 
@@ -37,15 +40,53 @@ describe("L1 cluster under mocks (3-node prod config)", function () {
             for (const comp of ["log", "registry", "registryctl", "portal", "core", "jobservice", "proxy", "trivy-adapter"]) {
                 const c = container(n, comp);
                 assert.strictEqual(c.inputs.networksAdvanced[0].aliases[0], comp);
+                assert.strictEqual(c.inputs.networksAdvanced[0].name, `${n}-harbor`);
                 assert.match(c.inputs.networksAdvanced[0].ipv4Address, /^172\.30\.0\.\d+$/);
                 assert.strictEqual(c.inputs.restart, "always");
                 if (comp !== "log") {
                     assert.strictEqual(c.inputs.logDriver, "syslog");
-                    assert.strictEqual(c.inputs.logOpts["syslog-address"], "tcp://127.0.0.1:1514");
+                    assert.strictEqual(c.inputs.logOpts["syslog-address"], "udp://127.0.0.1:1514");
                     assert.strictEqual(c.inputs.user, "10000:10000");
                 }
             }
         }
+    });
+
+    it("creates every container on the default bridge, so the provider's network connect applies the aliases and fixed IP", () => {
+        // terraform-provider-docker 4.2.0 (docker 5.0.0) creates a container in networkMode with no
+        // endpoint settings and applies networksAdvanced (aliases, ipv4Address) only through a
+        // later disconnect-bridge/connect. networkMode = the Harbor network made the real run
+        // lose every alias ("host not found in upstream core:8080") and the fixed addresses.
+        for (const c of ev.byType(CONTAINER).filter((x) => /^node\d-harbor-/.test(x.name))) {
+            assert.strictEqual(c.inputs.networkMode, "bridge", c.name);
+            assert.notStrictEqual(c.inputs.networkMode, c.inputs.networksAdvanced[0].name, c.name);
+        }
+    });
+
+    it("waits for every Harbor container's health check, so a crash-looping component fails `up`", () => {
+        for (const c of ev.byType(CONTAINER).filter((x) => /^node\d-harbor-/.test(x.name))) {
+            assert.strictEqual(c.inputs.wait, true, c.name);
+            assert.ok(c.inputs.waitTimeout >= 60, c.name);
+            assert.ok(c.inputs.healthcheck?.tests?.length >= 2, `${c.name} has no health check to wait for`);
+        }
+    });
+
+    it("names an explicit provider for every resource of a package Pulumi.yaml disables (the engine refuses the rest)", () => {
+        // The engine's rule (pulumi:disable-default-providers): a custom resource of a disabled
+        // package without an explicit provider fails preview. "*" covers pulumi-nodejs too, the
+        // package of dynamic resources, which cannot take an explicit provider.
+        const project = YAML.parse(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8"));
+        const disabled: string[] = project.config["pulumi:disable-default-providers"].value;
+        const packageOf = (type: string) => type.startsWith("pulumi:providers:") ? undefined : type.split(":")[0];
+        const isDisabled = (pkg: string) => disabled.includes("*") || disabled.includes(pkg);
+        const offenders = ev.resources
+            .filter((r) => packageOf(r.type) !== undefined && !r.type.startsWith("harbor-ha:"))
+            .filter((r) => isDisabled(packageOf(r.type)!) && !r.provider)
+            .map((r) => `${r.type}::${r.name}`);
+        assert.deepStrictEqual(offenders, []);
+        // The dynamic resources exist (else this test would not see the rule).
+        assert.ok(ev.resources.some((r) => r.type.startsWith("pulumi-nodejs:dynamic")), "no dynamic resource evaluated");
+        for (const pkg of ["command", "docker", "random", "tls"]) assert.ok(isDisabled(pkg), `${pkg} default provider must stay disabled`);
     });
 
     it("fans out identical token key, certificate, secretkey, CSRF key and internal secrets to every node", () => {

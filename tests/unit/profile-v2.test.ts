@@ -41,7 +41,33 @@ describe("L0 v2 profile", () => {
         assert.ok(names.indexOf("core") < names.indexOf("jobservice"));
         assert.ok(names.indexOf("core") < names.indexOf("proxy"));
         assert.deepStrictEqual(byComp(a, "jobservice").after, ["core"]);
-        assert.strictEqual(byComp(a, "log").waitHealthy, true);
+    });
+
+    it("writes capabilities in the canonical CAP_ form Docker >= 20.10 reads back (else every refresh replaces every container)", () => {
+        for (const c of a) {
+            for (const cap of [...c.capAdd, ...c.capDrop]) assert.match(cap, /^(CAP_[A-Z_]+|ALL)$/, `${c.component}: ${cap}`);
+            assert.deepStrictEqual(c.capDrop, ["ALL"], c.component);
+        }
+        assert.deepStrictEqual(byComp(a, "proxy").capAdd, ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"]);
+    });
+
+    it("ships logs to the node's log container over UDP, which Docker can dial before the log container listens", () => {
+        const log = byComp(a, "log");
+        assert.strictEqual(log.log.driver, "json-file");
+        assert.deepStrictEqual(log.ports, [{ internal: 10514, external: node.syslogPort, ip: "127.0.0.1", protocol: "udp" }]);
+        for (const c of a.filter((x) => x.component !== "log")) {
+            assert.strictEqual(c.log.driver, "syslog", c.component);
+            assert.deepStrictEqual(c.log.options, { "syslog-address": `udp://127.0.0.1:${node.syslogPort}`, tag: c.component });
+        }
+    });
+
+    it("gives every container a health check (up waits for each), and every start dependency exists", () => {
+        const names = a.map((c) => c.component);
+        for (const c of a) {
+            assert.strictEqual(c.healthcheck.test[0], "CMD-SHELL", c.component);
+            assert.ok(c.healthcheck.test[1].length > 0, c.component);
+            for (const dep of c.after) assert.ok(names.indexOf(dep) >= 0 && names.indexOf(dep) < names.indexOf(c.component), `${c.component} after ${dep}`);
+        }
     });
 
     it("sets the core env Harbor 2.x expects", () => {
