@@ -25,6 +25,13 @@ export interface HostCommandArgs {
     triggers?: pulumi.Input<unknown>[];
 }
 
+/**
+ * No script reads PULUMI_COMMAND_STDOUT/STDERR. Over SSH the provider would pass them with
+ * Setenv, which a stock sshd refuses (no AcceptEnv): every update and delete printed
+ * "Unable to set 'PULUMI_COMMAND_STDOUT'".
+ */
+export const NO_PREVIOUS_OUTPUT_ENV = false;
+
 /** One host command: a script (run as root) with optional stdin. */
 export function hostCommand(
     name: string,
@@ -36,7 +43,7 @@ export function hostCommand(
     if (access.node.transport === "local") {
         return new command.local.Command(
             name,
-            { create: args.create, update: args.update, delete: args.delete, stdin: args.stdin, triggers: args.triggers, interpreter: ["/bin/sh", "-c"], logging: "stdoutAndStderr" },
+            { create: args.create, update: args.update, delete: args.delete, stdin: args.stdin, triggers: args.triggers, interpreter: ["/bin/sh", "-c"], logging: "stdoutAndStderr", addPreviousOutputInEnv: NO_PREVIOUS_OUTPUT_ENV },
             opts,
         );
     }
@@ -50,6 +57,7 @@ export function hostCommand(
             stdin: args.stdin,
             triggers: args.triggers,
             logging: "stdoutAndStderr",
+            addPreviousOutputInEnv: NO_PREVIOUS_OUTPUT_ENV,
         },
         opts,
     );

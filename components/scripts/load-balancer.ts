@@ -27,6 +27,13 @@ export function backendPort(spec: ClusterSpec, node: NodeSpec): number {
     return spec.harbor.protocol === "https" ? node.httpsPort : node.httpPort;
 }
 
+/**
+ * ERE that a healthy /api/v2.0/health body matches: the overall status closes the JSON object.
+ * Harbor writes compact JSON with `status` after `components`; each component has a `status`
+ * too, so a match anywhere else would accept an unhealthy node. Shared by haproxy and keepalived.
+ */
+export const HEALTHY_BODY_REGEX = String.raw`"status"[[:space:]]*:[[:space:]]*"healthy"[[:space:]]*[}][[:space:]]*$`;
+
 export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends: LbBackend[]): string {
     return renderTemplate("lb/haproxy.cfg.njk", {
         nodeName: node.name,
@@ -34,6 +41,7 @@ export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends:
         hostname: spec.harbor.hostname,
         https: spec.harbor.protocol === "https",
         checkIntervalMs: Math.round(spec.loadBalancer.advertIntervalSeconds * 1000),
+        healthyBodyRegex: q(HEALTHY_BODY_REGEX),
         backends,
     });
 }
@@ -59,10 +67,25 @@ export function renderHealthCheckScript(spec: ClusterSpec, node: NodeSpec): stri
     return renderTemplate("lb/harbor-health-check.sh.njk", {
         hostname: spec.harbor.hostname,
         healthUrl: `${scheme}://127.0.0.1:${backendPort(spec, node)}/api/v2.0/health`,
+        healthyBodyRegex: q(HEALTHY_BODY_REGEX),
     });
 }
 
 const hasSystemd = "[ -d /run/systemd/system ]";
+/** First line of every config harbor-ha writes: tells ours from the distribution's or the admin's. */
+export const OWN_CONFIG_MARK = "# harbor-ha";
+export const originalCopy = (path: string) => `${path}.harbor-ha-orig`;
+
+/** Keeps the file that was there before harbor-ha's first write (once; never one of ours). */
+function keepOriginal(path: string): string {
+    return `if [ -f ${q(path)} ] && [ ! -e ${q(originalCopy(path))} ] && ! head -n 1 ${q(path)} | grep -q ${q("^" + OWN_CONFIG_MARK)}; then cp -p ${q(path)} ${q(originalCopy(path))}; fi`;
+}
+
+/** Puts the pre-harbor-ha file back, or removes ours when there was none. */
+function restoreOriginal(path: string): string {
+    return `if [ -e ${q(originalCopy(path))} ]; then mv -f ${q(originalCopy(path))} ${q(path)}; ` +
+        `elif [ -f ${q(path)} ] && head -n 1 ${q(path)} | grep -q ${q("^" + OWN_CONFIG_MARK)}; then rm -f ${q(path)}; fi`;
+}
 const running = (pidFile: string) => `{ [ -f ${pidFile} ] && kill -0 "$(cat ${pidFile})" 2>/dev/null; }`;
 
 /** Install if missing, write + validate the config, then start or reload only if it changed. */
@@ -76,6 +99,7 @@ export function haproxyCreate(cfg: string): string {
         `install -d -m 0755 /etc/haproxy; printf '%s' ${q(cfg)} > ${tmp}`,
         `haproxy -c -q -f ${tmp} || { echo "harbor-ha: rendered haproxy config rejected by haproxy -c" >&2; rm -f ${tmp}; exit 1; }`,
         `rm -f ${tmp}`,
+        keepOriginal(p.haproxyCfg),
         writeContentTo(p.haproxyCfg, cfg, "0644"),
         `if ${hasSystemd}; then systemctl enable -q haproxy 2>/dev/null || true; if [ "$CHANGED" = 1 ] || ! systemctl -q is-active haproxy; then systemctl reload-or-restart haproxy; fi`,
         `elif ${running(p.haproxyPid)}; then [ "$CHANGED" = 0 ] || haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid} -sf "$(cat ${p.haproxyPid})"`,
@@ -89,6 +113,7 @@ export function haproxyDelete(): string {
     return script(
         `if ${hasSystemd}; then systemctl disable -q --now haproxy 2>/dev/null || true;`,
         `elif ${running(p.haproxyPid)}; then kill "$(cat ${p.haproxyPid})"; rm -f ${p.haproxyPid}; fi`,
+        restoreOriginal(p.haproxyCfg),
         `echo "haproxy: stopped"`,
     );
 }
@@ -100,6 +125,7 @@ export function keepalivedCreate(cfg: string, checkScript: string): string {
         ensurePackages("keepalived", ["keepalived"]),
         ensurePackages("curl", ["curl"]),
         writeContentTo(p.checkScript, checkScript, "0755"),
+        keepOriginal(p.keepalivedCfg),
         writeContentTo(p.keepalivedCfg, cfg, "0644"),
         `keepalived -t -f ${p.keepalivedCfg} >/dev/null 2>&1 || { echo "harbor-ha: keepalived -t rejected ${p.keepalivedCfg}" >&2; exit 1; }`,
         `if ${hasSystemd}; then systemctl enable -q keepalived 2>/dev/null || true; if [ "$CHANGED" = 1 ] || ! systemctl -q is-active keepalived; then systemctl reload-or-restart keepalived; fi`,
@@ -117,6 +143,7 @@ export function keepalivedDelete(): string {
         `if ${hasSystemd}; then systemctl disable -q --now keepalived 2>/dev/null || true;`,
         `elif ${running(p.keepalivedPid)}; then kill "$(cat ${p.keepalivedPid})"; fi`,
         `rm -f ${p.checkScript}`,
+        restoreOriginal(p.keepalivedCfg),
         `echo "keepalived: stopped"`,
     );
 }

@@ -3,15 +3,17 @@
  * mocks, run over SSH) on 3 nodes, with real VRRP between them and the host reaching the VIP.
  *
  * Harbor itself cannot run here (no registry to pull its images from). Each node instead runs a
- * small Python HTTPS service on the node's Harbor proxy port that STANDS IN FOR HARBOR'S PROXY:
- * it answers `GET /api/v2.0/health` with a JSON body shaped like Harbor's
- * (`{"status":"healthy","components":[{"name":"core","status":"healthy"},...]}`), HTTP 200 also
- * when unhealthy as Harbor does, and the test switches it to `"status":"unhealthy"` by creating
- * a flag file. `GET /standin/node` names the node that answered (test-only).
+ * small Python HTTPS service on the node's Harbor proxy port that STANDS IN FOR HARBOR'S PROXY.
+ * It replays, byte for byte, the bodies a real Harbor v2.15.2 answered to `GET /api/v2.0/health`
+ * (tests/fixtures/real-harbor/: all healthy, and registryctl stopped), with HTTP 200 in both
+ * cases as Harbor does; the test switches it to the unhealthy capture with a flag file.
+ * `GET /standin/node` names the node that answered (test-only; real Harbor has no such path).
  *
  * Request loops from the host are bounded in count and time and go only to the lab's VIP.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as https from "https";
 import { LB_PATHS } from "../../components/scripts/load-balancer";
 import { describeLab } from "./fixture";
@@ -20,31 +22,33 @@ import { evaluateForLab, LabProgram } from "./program";
 
 const UNHEALTHY_FLAG = "/run/harbor-standin-unhealthy";
 
+const FIXTURES = path.join(__dirname, "../fixtures/real-harbor");
+export const HEALTHY_BODY = fs.readFileSync(path.join(FIXTURES, "health-v2.15.2-healthy.json"));
+export const UNHEALTHY_BODY = fs.readFileSync(path.join(FIXTURES, "health-v2.15.2-registryctl-unhealthy.json"));
+const STANDIN_DIR = "/etc/harbor-standin";
+
 /** The stand-in for Harbor's proxy (see the file comment). Test fixture, not program code. */
 const STANDIN_PY = `#!/usr/bin/python3
-# Stands in for Harbor's proxy in the harbor-ha lab: /api/v2.0/health like Harbor's, switchable.
+# Stands in for Harbor's proxy in the harbor-ha lab: replays a real Harbor v2.15.2's
+# /api/v2.0/health bodies (healthy.json / unhealthy.json, captured), switchable by a flag file.
 import http.server, json, os, socket, ssl, sys
-port, flag, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+port, flag, cert, key, bodies = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 NODE = socket.gethostname()
-COMPONENTS = ["core", "database", "jobservice", "portal", "redis", "registry", "registryctl", "trivy"]
+HEALTHY = open(os.path.join(bodies, "healthy.json"), "rb").read()
+UNHEALTHY = open(os.path.join(bodies, "unhealthy.json"), "rb").read()
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_GET(self):
         if self.path == "/api/v2.0/health":
-            healthy = not os.path.exists(flag)
-            body = {"status": "healthy" if healthy else "unhealthy",
-                    "components": [{"name": c, "status": "healthy" if healthy or c != "core" else "unhealthy"}
-                                   for c in COMPONENTS]}
-            if not healthy:
-                body["components"][0]["error"] = "stand-in switched to unhealthy by the test"
+            data = UNHEALTHY if os.path.exists(flag) else HEALTHY
         elif self.path == "/standin/node":
-            body = {"node": NODE}
+            data = json.dumps({"node": NODE}).encode()
         else:
             self.send_error(404)
             return
-        data = json.dumps(body).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Set-Cookie", "sid=standin; Path=/; HttpOnly")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close")
         self.end_headers()
@@ -63,7 +67,7 @@ function standinUnit(port: number): string {
 Description=harbor-ha lab: stand-in for Harbor's proxy (/api/v2.0/health)
 After=network.target
 [Service]
-ExecStart=/usr/bin/python3 /usr/local/lib/harbor-standin.py ${port} ${UNHEALTHY_FLAG} /etc/harbor-standin/cert.pem /etc/harbor-standin/key.pem
+ExecStart=/usr/bin/python3 /usr/local/lib/harbor-standin.py ${port} ${UNHEALTHY_FLAG} ${STANDIN_DIR}/cert.pem ${STANDIN_DIR}/key.pem ${STANDIN_DIR}
 Restart=always
 RestartSec=0.2
 [Install]
@@ -221,6 +225,8 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
                 assert.strictEqual(spec.harbor.protocol, "https", "the stand-in serves https like the default config");
                 await ssh(n, "mkdir -p /etc/harbor-standin /usr/local/lib");
                 await copyToNode(n, "/usr/local/lib/harbor-standin.py", STANDIN_PY);
+                await copyToNode(n, `${STANDIN_DIR}/healthy.json`, HEALTHY_BODY);
+                await copyToNode(n, `${STANDIN_DIR}/unhealthy.json`, UNHEALTHY_BODY);
                 await copyToNode(n, "/etc/systemd/system/harbor-standin.service", standinUnit(port));
                 await ssh(
                     n,

@@ -89,6 +89,12 @@ describe("L1 cluster under mocks (3-node prod config)", function () {
         for (const pkg of ["command", "docker", "random", "tls"]) assert.ok(isDisabled(pkg), `${pkg} default provider must stay disabled`);
     });
 
+    it("passes no previous output to host commands (sshd refuses Setenv: 'Unable to set PULUMI_COMMAND_STDOUT')", () => {
+        const cmds = [...ev.byType(REMOTE_CMD), ...ev.byType("command:local:Command")];
+        assert.ok(cmds.length > 0);
+        for (const c of cmds) assert.strictEqual(c.inputs.addPreviousOutputInEnv, false, c.name);
+    });
+
     it("fans out identical token key, certificate, secretkey, CSRF key and internal secrets to every node", () => {
         const same = (f: (n: string) => unknown, what: string) => {
             const vals = nodes.map(f);
