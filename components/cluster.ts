@@ -58,7 +58,7 @@ export class HarborCluster extends pulumi.ComponentResource {
             },
             p,
         );
-        const data = wireDataServices(`${name}`, spec, { parent: this, randomProvider });
+        const data = wireDataServices(`${name}`, spec, { parent: this, randomProvider, adminPassword: secrets.adminPassword });
 
         const privateKey = spec.ssh.privateKeyPath && spec.nodes.some((n) => n.transport === "ssh")
             ? pulumi.secret(readKey(spec.ssh.privateKeyPath))

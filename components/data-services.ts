@@ -28,6 +28,8 @@ export interface DataServices {
 export interface DataServicesOptions {
     parent: pulumi.Resource;
     randomProvider: random.Provider;
+    /** The stack's Harbor admin password (secret), made the one Harbor applies at start. */
+    adminPassword: pulumi.Input<string>;
 }
 
 export function wireDataServices(name: string, spec: ClusterSpec, o: DataServicesOptions): DataServices {
@@ -51,6 +53,7 @@ export function wireDataServices(name: string, spec: ClusterSpec, o: DataService
             dropOnDestroy: db.provision.dropOnDestroy,
             importDump: db.import,
             profile: "v2",
+            initialAdminPassword: o.adminPassword,
         },
         { parent: o.parent, dependsOn: dev?.resources ?? [] },
     );

@@ -6,6 +6,7 @@
  *   `${name}-db`       HarborDatabase: database, Harbor user, grants      (provision: true only)
  *   `${name}-import`   DatabaseDumpImport: a single-node Harbor's dump      (importDump only)
  *   `${name}-ready`    DatabaseReadiness: login as the Harbor user, version floor, CREATE right
+ *   `${name}-admin-password` InitialAdminPassword: the admin password Harbor applies at start
  *
  * Harbor's containers should `dependsOn: [db.readiness]` (or use `db.ready`).
  */
@@ -14,6 +15,7 @@ import type { DbServer, DbTarget } from "./database/types";
 import { HarborDatabase } from "./database/harbor-database";
 import { DatabaseDumpImport } from "./database/database-dump-import";
 import { DatabaseReadiness } from "./database/database-readiness";
+import { InitialAdminPassword } from "./database/initial-admin-password";
 import { DbVersionFloor, dbVersionFloorFor } from "./database/versions";
 
 export interface ExternalDatabaseAdmin {
@@ -50,6 +52,11 @@ export interface ExternalDatabaseArgs {
     profile?: "v1" | "v2";
     /** Override the version floor (default from profile). */
     versionFloor?: pulumi.Input<DbVersionFloor>;
+    /**
+     * Harbor's initial admin password (secret): re-armed in a database Harbor already set up, on
+     * create and on change (database/initial-admin-password.ts). Omit to leave the admin alone.
+     */
+    initialAdminPassword?: pulumi.Input<string>;
 }
 
 export class ExternalDatabase extends pulumi.ComponentResource {
@@ -69,6 +76,8 @@ export class ExternalDatabase extends pulumi.ComponentResource {
     public readonly harborDatabase?: HarborDatabase;
     /** Present when importDump is set. */
     public readonly dumpImport?: DatabaseDumpImport;
+    /** Present when initialAdminPassword is set; Harbor's cores must start after it. */
+    public readonly initialAdminPassword?: InitialAdminPassword;
 
     constructor(name: string, args: ExternalDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("harbor-ha:db:ExternalDatabase", name, {}, opts);
@@ -109,6 +118,14 @@ export class ExternalDatabase extends pulumi.ComponentResource {
             { server: args.server, target: args.target, harborPassword: password, floor, after: this.dumpImport?.sha256 },
             { parent: this, dependsOn: waitFor },
         );
+
+        if (args.initialAdminPassword !== undefined) {
+            this.initialAdminPassword = new InitialAdminPassword(
+                `${name}-admin-password`,
+                { server: args.server, target: args.target, harborPassword: password, adminPassword: pulumi.secret(args.initialAdminPassword) },
+                { parent: this, dependsOn: [this.readiness] },
+            );
+        }
 
         const server = pulumi.output(args.server);
         const target = pulumi.output(args.target);

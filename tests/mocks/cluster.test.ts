@@ -141,6 +141,9 @@ describe("L1 cluster under mocks (3-node prod config)", function () {
         // ...and the readiness check itself waits for provisioning.
         const readiness = ev.resources.find((r) => r.name === "harbor-database-ready");
         assert.ok(readiness, "database readiness resource");
+        // The admin password re-arm is a child of the database component every container waits for.
+        const kids = ev.children.get("harbor-ha:db:ExternalDatabase::harbor-database") ?? [];
+        assert.ok(kids.some((k) => k.endsWith("::harbor-database-admin-password")), kids.join(", "));
     });
 
     it("uses the database job logger so any node shows any job's log", () => {
