@@ -91,9 +91,8 @@ export interface ContainerSpec {
     hostname?: string;
     command?: string[];
     /**
-     * Linux capabilities in the daemon's canonical form (`CAP_CHOWN`, or `ALL`): Docker ≥ 20.10
-     * stores and reports them that way, and the provider compares what it reads back with what
-     * was sent, so `CHOWN` would plan a replacement of every container on each refresh.
+     * Linux capabilities exactly as the provider's Docker client sends them and the daemon reads
+     * them back (`CAP_` prefix, upper case, sorted, unique; `ALL` as is): see v2.ts `caps`.
      */
     capAdd: string[];
     capDrop: string[];

@@ -17,15 +17,21 @@ const ipOffset: Record<string, number> = {
     log: 10, registry: 11, registryctl: 12, core: 13, portal: 14, jobservice: 15, proxy: 16, "trivy-adapter": 17,
 };
 
-/** Harbor's compose cap_add per component, in the daemon's canonical `CAP_` form (types.ts). */
+/**
+ * Harbor's compose cap_add per component, in the form Docker stores them when the provider
+ * creates the container: the provider's Docker client (github.com/docker/docker v28.5.2,
+ * client/container_create.go `normalizeCapabilities`) upper-cases, adds `CAP_`, de-duplicates and
+ * sorts before sending, and the daemon reports that list back on refresh. Any other form is a
+ * diff on `capabilities`, which replaces every container.
+ */
 const caps: Record<string, string[]> = {
     log: ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_SETGID", "CAP_SETUID"],
     registry: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"],
     registryctl: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"],
     jobservice: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"],
     core: ["CAP_SETGID", "CAP_SETUID"],
-    portal: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"],
-    proxy: ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID", "CAP_NET_BIND_SERVICE"],
+    portal: ["CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID"],
+    proxy: ["CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SETGID", "CAP_SETUID"],
     "trivy-adapter": [],
 };
 
