@@ -7,6 +7,8 @@
 #   . scripts/toolchain/env.sh              # then use it (PATH, PULUMI_HOME, ...)
 #
 # Order of preference for each binary:
+#   0. for a resource plugin: `pulumi-resource-<name>` in $HARBOR_HA_PLUGIN_DIR, when the
+#      environment names a directory of plugin binaries obtained elsewhere (registered as is);
 #   1. a finished binary in the cache ($HARBOR_HA_CACHE/toolchain/<name>-<version>/);
 #   2. for the CLI and language host: a `pulumi` already on PATH at the right version;
 #   3. a build from Go modules through the Go module proxy (nothing third-party is
@@ -23,6 +25,8 @@
 #   HARBOR_HA_GOPROXY    Go module proxy (default https://proxy.golang.org)
 #   HARBOR_HA_NICE       niceness for builds (default 10)
 #   HARBOR_HA_SKIP_DOCKER=1   do not try the docker plugin
+#   HARBOR_HA_PLUGIN_DIR directory with prebuilt pulumi-resource-<name> binaries at the pinned
+#                        versions (e.g. from a machine that can download plugins)
 #
 # Exit status: 0 when the CLI, the language host and every required plugin are
 # in place; 1 otherwise (the summary says which and why). The docker plugin is
@@ -331,6 +335,12 @@ install_provider() { # entry required(0|1)
   local entry="$1" required="$2" name version module pseudo main ldvar out t0 err
   IFS='|' read -r name version module pseudo main ldvar <<<"$entry"
   out="$CACHE/$name-$version/pulumi-resource-$name"
+  if [ -n "${HARBOR_HA_PLUGIN_DIR:-}" ] && [ -x "$HARBOR_HA_PLUGIN_DIR/pulumi-resource-$name" ]; then
+    if err="$(register_plugin "$name" "$version" "$HARBOR_HA_PLUGIN_DIR/pulumi-resource-$name")"; then
+      status "resource-$name" ok "v$version from HARBOR_HA_PLUGIN_DIR ($HARBOR_HA_PLUGIN_DIR), registered in PULUMI_HOME"
+      return 0
+    fi
+  fi
   if [ ! -x "$out" ]; then
     if ! have_go; then
       err="no Go toolchain to build it"

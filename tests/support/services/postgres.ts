@@ -34,6 +34,11 @@ export interface PostgresOptions {
      * (pg_hba `hostssl`), like a managed database that requires encryption.
      */
     requireTls?: boolean;
+    /**
+     * Also listen on this address and accept password logins from this CIDR (the lab's nodes),
+     * with room for several Harbor instances' pools (core + jobservice per node).
+     */
+    listen?: { address: string; allowFrom: string };
 }
 
 /** Self-signed key + certificate for 127.0.0.1 (PostgreSQL wants the key 0600, owned by itself). */
@@ -77,11 +82,15 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         const hba = path.join(dataDir, "pg_hba.conf");
         fs.writeFileSync(hba, fs.readFileSync(hba, "utf8").replace(/^host(\s)/gm, "hostssl$1"));
     }
+    if (options.listen) {
+        fs.appendFileSync(path.join(dataDir, "pg_hba.conf"), `host all all ${options.listen.allowFrom} scram-sha-256\n`);
+    }
+    const listenAddresses = ["127.0.0.1", ...(options.listen ? [options.listen.address] : [])].join(",");
     const port = await freePort();
     const proc = startProcess(
         "postgres",
         path.join(bin, "postgres"),
-        ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60", ...tlsArgs],
+        ["-D", dataDir, "-p", String(port), "-k", dir, "-c", `listen_addresses=${listenAddresses}`, "-c", "fsync=off", "-c", `max_connections=${options.listen ? 300 : 60}`, ...tlsArgs],
         { logDir: dir, stopSignal: "SIGINT", runAs },
     );
     const server: DbServer = { engine: "postgresql", host: "127.0.0.1", port, sslmode: options.requireTls ? "require" : "disable", connectTimeoutSeconds: 5 };

@@ -14,8 +14,8 @@ function quote(value: string): string {
     return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-function baseConfig(dir: string, port: number): string[] {
-    return [`bind 127.0.0.1`, `port ${port}`, `dir ${quote(dir)}`, `save ""`, `appendonly no`, `daemonize no`, `protected-mode no`];
+function baseConfig(dir: string, port: number, bind: string[] = []): string[] {
+    return [`bind ${["127.0.0.1", ...bind].join(" ")}`, `port ${port}`, `dir ${quote(dir)}`, `save ""`, `appendonly no`, `daemonize no`, `protected-mode no`];
 }
 
 async function ping(port: number, password?: string): Promise<void> {
@@ -42,11 +42,11 @@ export interface RedisInstance {
     stop(): Promise<void>;
 }
 
-/** One standalone Redis with `requirepass`. */
-export async function startRedis(password: string): Promise<RedisInstance> {
+/** One standalone Redis with `requirepass`; `bind` adds addresses (e.g. the lab's host side). */
+export async function startRedis(password: string, options: { bind?: string[] } = {}): Promise<RedisInstance> {
     const dir = scratchDir("redis");
     const port = await freePort();
-    const proc = await startServer(dir, "redis", [...baseConfig(dir, port), `requirepass ${quote(password)}`]);
+    const proc = await startServer(dir, "redis", [...baseConfig(dir, port, options.bind), `requirepass ${quote(password)}`]);
     await waitFor("redis", () => ping(port, password), 20_000, proc.logFile);
     return {
         server: { host: "127.0.0.1", port },

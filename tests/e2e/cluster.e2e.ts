@@ -1,0 +1,328 @@
+/**
+ * L5 end to end: the project's own Pulumi.yaml and index.ts (only the stack config file
+ * Pulumi.e2e.yaml is this suite's, written by it and gitignored), the real engine and real
+ * plugins, on the lab (4 nodes, real Ceph, real VRRP) with real PostgreSQL and Redis on the lab's
+ * host side and real Harbor images on the nodes. Nothing is mocked or stood in.
+ *
+ * Run: `npm run test:e2e` (needs what tests/e2e/requirements.ts lists; pending with one line
+ * naming what is missing otherwise). Request loops go only to lab addresses, bounded in count
+ * and time.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { engineEnv, PULUMI_HOME, REPO_ROOT, TOOLCHAIN_ROOT } from "../engine/toolchain";
+import { cephClientKey, host, killNode, labCeph, labInfo, LabNode, labNodes, sleep, ssh, sshOut, startNode } from "../lab/lab";
+import { ensureLab } from "../lab/fixture";
+import { Endpoint, pull, push, request, tinyImage, token } from "../support/registry";
+import { PostgresInstance, startPostgres } from "../support/services/postgres";
+import { RedisInstance, startRedis } from "../support/services/redis";
+import { rawQuery } from "../support/services/sql-access";
+import { e2eRequirements, HARBOR_IMAGES, HARBOR_VERSION, ImageSource } from "./requirements";
+
+const STACK = "e2e";
+const CONFIG_FILE = path.join(REPO_ROOT, `Pulumi.${STACK}.yaml`);
+const HTTPS_PORT = 8443;
+const REPO = "library/e2e-canary";
+
+interface Run {
+    stack: Stack;
+    pg: PostgresInstance;
+    redis: RedisInstance;
+    ca: string;
+    adminPassword: string;
+    hostname: string;
+    backendDir: string;
+}
+
+const req = e2eRequirements();
+
+/** Loads the Harbor images into every lab node's own dockerd (idempotent by image id). */
+async function loadImages(src: ImageSource, nodes: LabNode[]): Promise<void> {
+    if (src.kind === "pull") return;
+    const names = HARBOR_IMAGES.map((i) => `${src.prefix}/${i}:${HARBOR_VERSION}`);
+    for (const n of nodes) {
+        const have = await ssh(n, `docker image inspect ${names.join(" ")} >/dev/null 2>&1`, { check: false });
+        if (have.code === 0) continue;
+        const feed = src.kind === "tarball" ? `cat "$1"` : `docker save ${names.join(" ")}`;
+        await host("sh", ["-c", `${feed} | docker exec -i "$2" docker load -q`, "sh", src.kind === "tarball" ? src.path : "", n.container], { timeoutMs: 20 * 60_000 });
+    }
+}
+
+function stackConfig(nodes: LabNode[], prefix: string, pg: PostgresInstance, redis: RedisInstance) {
+    const lab = labInfo();
+    const ceph = labCeph();
+    return {
+        harbor: { hostname: lab.vip, version: HARBOR_VERSION, imageRegistry: prefix, trivy: false },
+        nodes: nodes.map((n) => ({ name: n.name, address: n.ip })),
+        ssh: { user: "root", privateKeyPath: lab.sshKey, strictHostKeyChecking: "no" },
+        loadBalancer: { mode: "keepalived", vip: lab.vip, subnet: lab.subnet, interface: "eth0" },
+        storage: { type: "cephfs", cephfs: { monitors: [ceph.monAddr], path: ceph.path, clientName: ceph.clientName, client: "fuse" } },
+        database: { host: lab.gateway, port: pg.server.port, provision: { enabled: true, adminUser: pg.adminUser } },
+        redis: { host: lab.gateway, port: redis.server.port },
+    };
+}
+
+async function applyConfig(stack: Stack, cfg: Record<string, unknown>, secrets: Record<string, string>): Promise<void> {
+    const all: Record<string, { value: string; secret?: boolean }> = {};
+    for (const [k, v] of Object.entries(cfg)) all[`harbor-ha:${k}`] = { value: JSON.stringify(v) };
+    for (const [k, v] of Object.entries(secrets)) all[`harbor-ha:${k}`] = { value: v, secret: true };
+    await stack.setAllConfig(all);
+}
+
+const endpoint = (r: Run, address: string): Endpoint => ({ address, hostname: r.hostname, ca: r.ca });
+const nodeEp = (r: Run, n: LabNode) => endpoint(r, `${n.ip}:${HTTPS_PORT}`);
+const vipEp = (r: Run) => endpoint(r, `${labInfo().vip}:443`);
+
+async function healthStatus(ep: Endpoint): Promise<string> {
+    const res = await request(ep, "GET", "/api/v2.0/health", {}, undefined, 5000);
+    return JSON.parse(res.body.toString()).status;
+}
+
+async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+    const start = Date.now();
+    let last = "";
+    while (Date.now() - start < timeoutMs) {
+        try {
+            if (await check()) return Date.now() - start;
+        } catch (e) {
+            last = (e as Error).message;
+        }
+        await sleep(1000);
+    }
+    throw new Error(`${what}: not within ${timeoutMs / 1000} s (${last})`);
+}
+
+/** Each Harbor container of a node with its docker status line. */
+async function containerStates(n: LabNode): Promise<string[]> {
+    return (await sshOut(n, `docker ps -a --filter name=^${n.name}- --format '{{.Names}} {{.Status}}'`)).split("\n").filter(Boolean);
+}
+
+/** A backend server's status in a node's haproxy, from its stats socket (CSV `show stat`). */
+async function haproxyServerStatus(on: LabNode, server: string): Promise<string | undefined> {
+    const py = "import socket;s=socket.socket(socket.AF_UNIX);s.connect('/run/haproxy-harbor-ha.sock');s.sendall(b'show stat\\n');print(s.makefile().read())";
+    const csv = await sshOut(on, `python3 -c "${py}"`);
+    const [header, ...rows] = csv.trim().split("\n");
+    const cols = header.replace(/^# /, "").split(",");
+    const row = rows.map((r) => r.split(",")).find((f) => f[cols.indexOf("pxname")] === "harbor_nodes" && f[cols.indexOf("svname")] === server);
+    return row?.[cols.indexOf("status")];
+}
+
+/** Which lab node holds the VIP now (undefined if none). */
+async function vipHolder(nodes: LabNode[]): Promise<LabNode | undefined> {
+    for (const n of nodes) {
+        const r = await ssh(n, `ip -o -4 addr show | grep -qw ${labInfo().vip}`, { check: false, timeoutMs: 5000 }).catch(() => ({ code: 1 }));
+        if (r.code === 0) return n;
+    }
+    return undefined;
+}
+
+/** Ops other than "same" in a preview, as "op urn-name" lines. */
+async function previewChanges(stack: Stack, opts: { refresh?: boolean } = {}): Promise<string[]> {
+    const steps: string[] = [];
+    await stack.preview({
+        refresh: opts.refresh,
+        onEvent: (e) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m && m.op !== "same" && m.op !== "read" && !m.urn.endsWith("pulumi:pulumi:Stack::harbor-ha-e2e")) steps.push(`${m.op} ${m.urn.split("::").pop()}`);
+        },
+    });
+    return steps;
+}
+
+(req.missing.length > 0 ? describe.skip : describe)(
+    req.missing.length > 0 ? `L5 end to end: the real program on the lab (pending: missing ${req.missing.join(" | ")})` : "L5 end to end: the real program on the lab",
+    function () {
+        this.timeout(90 * 60_000);
+        let run: Run;
+        let nodes: LabNode[];
+        let pushed = "";
+        let upOk = false;
+        const results: string[] = [];
+        const requireUp = () => assert.ok(upOk, "pulumi up did not succeed earlier in this suite");
+
+        before(async () => {
+            await ensureLab();
+            nodes = labNodes();
+            assert.ok(nodes.length >= 4, "the e2e lab needs 4 nodes (npm run test:e2e sets LAB_NODES=4)");
+            await loadImages(req.images!, nodes);
+            const lab = labInfo();
+            const pg = await startPostgres({ listen: { address: lab.gateway, allowFrom: lab.subnet } });
+            const redis = await startRedis(`e2e-redis-${Date.now()}`, { bind: [lab.gateway] });
+            const backendDir = fs.mkdtempSync(path.join(lab.stateDir, "e2e-backend-"));
+            const envVars = req.online
+                ? { PULUMI_BACKEND_URL: `file://${backendDir}`, PULUMI_CONFIG_PASSPHRASE: "e2e", PULUMI_SKIP_UPDATE_CHECK: "true" }
+                : engineEnv({ PULUMI_BACKEND_URL: `file://${backendDir}`, PULUMI_CONFIG_PASSPHRASE: "e2e" });
+            const pulumiCommand = await PulumiCommand.get(req.online ? { skipVersionCheck: true } : { root: TOOLCHAIN_ROOT, skipVersionCheck: true });
+            fs.rmSync(CONFIG_FILE, { force: true });
+            const stack = await LocalWorkspace.createOrSelectStack(
+                { stackName: STACK, workDir: REPO_ROOT },
+                { pulumiCommand, envVars, pulumiHome: req.online ? undefined : PULUMI_HOME, secretsProvider: "passphrase" },
+            );
+            await applyConfig(stack, stackConfig(nodes.slice(0, 3), req.images!.prefix, pg, redis), {
+                cephKey: cephClientKey(),
+                databaseAdminPassword: pg.adminPassword,
+                redisPassword: redis.password,
+            });
+            run = { stack, pg, redis, ca: "", adminPassword: "", hostname: lab.vip, backendDir };
+        });
+
+        after(async () => {
+            if (results.length) console.log(`\n      e2e measurements:\n${results.map((r) => `        ${r}`).join("\n")}`);
+            if (run?.stack) await run.stack.destroy({ continueOnError: true }).catch(() => undefined);
+            await run?.pg?.stop();
+            await run?.redis?.stop();
+            fs.rmSync(CONFIG_FILE, { force: true });
+        });
+
+        it("preview of the project's own program succeeds", async () => {
+            const steps = await previewChanges(run.stack);
+            assert.ok(steps.filter((s) => s.startsWith("create")).length > 80, `expected a full 3-node cluster, got ${steps.length} steps`);
+        });
+
+        it("up succeeds", async () => {
+            const t0 = Date.now();
+            const r = await run.stack.up({ onOutput: () => undefined });
+            results.push(`up (3 nodes, ${r.summary.resourceChanges?.create ?? 0} created): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+            const out = await run.stack.outputs();
+            run.ca = out.caCertificate.value;
+            run.adminPassword = out.adminPassword.value;
+            assert.ok(out.adminPassword.secret, "adminPassword output is secret");
+            upOk = true;
+        });
+
+        it("every Harbor container on every node is running and healthy", async () => {
+            requireUp();
+            for (const n of nodes.slice(0, 3)) {
+                const states = await containerStates(n);
+                assert.strictEqual(states.length, 7, `${n.name}: ${states.join("; ")}`);
+                for (const s of states) assert.match(s, /\(healthy\)/, `${n.name}: ${s}`);
+            }
+        });
+
+        it("/api/v2.0/health is healthy through the VIP and on each node", async () => {
+            requireUp();
+            assert.strictEqual(await healthStatus(vipEp(run)), "healthy");
+            for (const n of nodes.slice(0, 3)) assert.strictEqual(await healthStatus(nodeEp(run, n)), "healthy", n.name);
+        });
+
+        it("a push through the VIP is pulled with the same digest from each node directly", async () => {
+            requireUp();
+            const img = tinyImage(`e2e ${Date.now()}`);
+            const scope = `repository:${REPO}:pull,push`;
+            const t = await token(vipEp(run), "admin", run.adminPassword, scope);
+            pushed = await push(vipEp(run), t, REPO, "v1", img);
+            assert.strictEqual(pushed, img.digest);
+            for (const n of nodes.slice(0, 3)) {
+                const got = await pull(nodeEp(run, n), t, REPO, "v1");
+                assert.strictEqual(got.digest, img.digest, `${n.name} serves another digest`);
+            }
+        });
+
+        it("a token issued by node1 is accepted by node2 and node3", async () => {
+            requireUp();
+            const t = await token(nodeEp(run, nodes[0]), "admin", run.adminPassword, `repository:${REPO}:pull`);
+            for (const n of nodes.slice(1, 3)) assert.strictEqual((await pull(nodeEp(run, n), t, REPO, "v1")).digest, pushed, `${n.name} rejected node1's token`);
+        });
+
+        it("a second preview changes nothing, with and without --refresh", async () => {
+            requireUp();
+            assert.deepStrictEqual(await previewChanges(run.stack), []);
+            assert.deepStrictEqual(await previewChanges(run.stack, { refresh: true }), []);
+            await run.stack.preview({ expectNoChanges: true, refresh: true });
+        });
+
+        it("a hard-rebooted node rejoins by itself (containers, health, balancer)", async () => {
+            requireUp();
+            const n = nodes[1];
+            const t0 = Date.now();
+            await killNode(n);
+            await startNode(n);
+            await waitUntil(`${n.name} containers healthy`, 600_000, async () => (await containerStates(n)).filter((s) => /\(healthy\)/.test(s)).length === 7);
+            await waitUntil(`${n.name} health`, 300_000, async () => (await healthStatus(nodeEp(run, n))) === "healthy");
+            await waitUntil(`${n.name} UP in node1's haproxy`, 60_000, async () => (await haproxyServerStatus(nodes[0], n.name)) === "UP");
+            results.push(`rebooted ${n.name} back in the balancer ${((Date.now() - t0) / 1000).toFixed(0)} s after the kill`);
+        });
+
+        it("a killed VIP holder: the VIP moves and pulls through it resume (gap printed)", async () => {
+            requireUp();
+            const holder = await vipHolder(nodes.slice(0, 3));
+            assert.ok(holder, "some node holds the VIP");
+            const t = await token(vipEp(run), "admin", run.adminPassword, `repository:${REPO}:pull`);
+            const outcomes: { at: number; ok: boolean }[] = [];
+            const loopEnd = Date.now() + 60_000;
+            let killedAt = 0;
+            const loop = (async () => {
+                for (let i = 0; i < 300 && Date.now() < loopEnd; i++) {
+                    const at = Date.now();
+                    const ok = await pull(vipEp(run), t, REPO, "v1", 2000).then(() => true, () => false);
+                    outcomes.push({ at, ok });
+                    if (killedAt && ok && at > killedAt + 1000 && outcomes.slice(-5).every((o) => o.ok)) break;
+                    await sleep(200);
+                }
+            })();
+            await sleep(3000);
+            killedAt = Date.now();
+            await killNode(holder!);
+            await loop;
+            const after = outcomes.filter((o) => o.at >= killedAt);
+            const firstOk = after.find((o) => o.ok);
+            assert.ok(firstOk, "pulls through the VIP never resumed within 60 s");
+            const gap = (firstOk!.at - killedAt) / 1000;
+            results.push(`killed VIP holder ${holder!.name}: pulls resumed after ${gap.toFixed(1)} s, ${after.filter((o) => !o.ok).length} of ${after.length} failed`);
+            const moved = await vipHolder(nodes.slice(0, 3).filter((n) => n !== holder));
+            assert.ok(moved, "another node holds the VIP");
+            await startNode(holder!);
+            await waitUntil(`${holder!.name} health after restart`, 600_000, async () => (await healthStatus(nodeEp(run, holder!))) === "healthy");
+        });
+
+        it("scaling to 4 nodes creates only node4's resources and changes only balancer membership elsewhere", async () => {
+            requireUp();
+            await applyConfig(run.stack, stackConfig(nodes.slice(0, 4), req.images!.prefix, run.pg, run.redis), {});
+            const steps = await previewChanges(run.stack);
+            const other = steps.filter((s) => !(s.startsWith("create ") && /(^|-)node4-/.test(s.slice(7))) && !/^update node[1-3]-lb-(haproxy|keepalived)$/.test(s));
+            assert.deepStrictEqual(other, [], "steps beyond node4 and LB membership");
+            assert.ok(steps.some((s) => s.startsWith("create ")), "node4 must be created");
+            const t0 = Date.now();
+            await run.stack.up({ onOutput: () => undefined });
+            results.push(`scale 3 -> 4: ${steps.filter((s) => s.startsWith("create")).length} created, ${steps.filter((s) => s.startsWith("update")).length} updated, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+            assert.strictEqual((await pull(nodeEp(run, nodes[3]), await token(nodeEp(run, nodes[3]), "admin", run.adminPassword, `repository:${REPO}:pull`), REPO, "v1")).digest, pushed, "node4 serves the image pushed before it existed");
+        });
+
+        it("destroy leaves nothing of harbor-ha on the nodes but keeps the CephFS data and the database", async () => {
+            requireUp();
+            await run.stack.destroy({ onOutput: () => undefined });
+            for (const n of nodes.slice(0, 4)) {
+                assert.deepStrictEqual(await containerStates(n), [], `${n.name} containers left`);
+                const left = await sshOut(n, [
+                    "docker network ls --format '{{.Name}}' | grep -- '-harbor$' || true",
+                    "grep -l '^# harbor-ha' /etc/haproxy/haproxy.cfg /etc/keepalived/keepalived.conf 2>/dev/null || true",
+                    "ls /etc/keepalived/harbor-ha-check.sh 2>/dev/null || true",
+                    "grep -n harbor /etc/fstab || true",
+                    "mountpoint -q /mnt/harbor && echo mounted || true",
+                ].join("; "));
+                assert.strictEqual(left.trim(), "", `${n.name} keeps: ${left}`);
+            }
+            const key = cephClientKey();
+            const ceph = labCeph();
+            const listing = await ssh(nodes[0], `set -e; mkdir -p /mnt/e2e-check; umask 077; printf '[client.${ceph.clientName}]\\n\\tkey = %s\\n' "$(cat)" > /run/e2e.keyring; ceph-fuse -n client.${ceph.clientName} -k /run/e2e.keyring -m ${ceph.monAddr} -r ${ceph.path} /mnt/e2e-check >/dev/null 2>&1; ls /mnt/e2e-check/registry/docker/registry/v2/repositories/${REPO}; umount /mnt/e2e-check; rm -f /run/e2e.keyring`, { stdin: key, check: false });
+            assert.match(listing.stdout, /_manifests/, `CephFS registry data gone: ${listing.stdout}${listing.stderr}`);
+            const rows = await rawQuery(run.pg.server, { user: run.pg.adminUser, password: run.pg.adminPassword, database: "registry" }, "SELECT count(*) AS n FROM repository WHERE name = $1", [REPO]);
+            assert.strictEqual(Number(rows[0].n), 1, "database lost the repository");
+        });
+
+        it("a new up on the kept data gives a working cluster whose adminPassword output logs in", async () => {
+            requireUp();
+            await run.stack.up({ onOutput: () => undefined });
+            const out = await run.stack.outputs();
+            run.ca = out.caCertificate.value;
+            run.adminPassword = out.adminPassword.value;
+            const basic = `Basic ${Buffer.from(`admin:${run.adminPassword}`).toString("base64")}`;
+            const me = await request(vipEp(run), "GET", "/api/v2.0/users/current", { Authorization: basic });
+            assert.strictEqual(me.status, 200, `login with the new adminPassword output: HTTP ${me.status}`);
+            const t = await token(vipEp(run), "admin", run.adminPassword, `repository:${REPO}:pull`);
+            assert.strictEqual((await pull(vipEp(run), t, REPO, "v1")).digest, pushed, "the image pushed before destroy");
+        });
+    },
+);
