@@ -8,11 +8,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import {
     engineTestsSkipped,
     nonSameChanges,
     readAllState,
     pluginsRefusedByProxy,
+    REPO_ROOT,
     requireToolchain,
     ScratchStack,
     scratchStack,
@@ -87,6 +89,29 @@ describe("engine: toolchain smoke (real Pulumi engine)", function () {
             assert.ok(!fs.existsSync(path.join(s.outDir, "secret.txt")), "delete removed the file");
             assert.ok(fs.existsSync(path.join(s.outDir, "deleted.marker")), "delete ran");
             log(`dynamic smoke took ${Date.now() - started} ms`);
+        });
+    });
+
+    describe("the project's own Pulumi.yaml config under the real engine", function () {
+        let s: ScratchStack | undefined;
+        after(async function () {
+            if (s && process.env.HARBOR_HA_KEEP_ENGINE_DIRS !== "1") s.cleanup();
+        });
+
+        it("its disable-default-providers list lets the dynamic resources run (\"*\" failed preview at once)", async function () {
+            requireToolchain([]);
+            s = await scratchStack("dynamic");
+            await s.stack.setConfig("outDir", { value: s.outDir });
+            await s.stack.setConfig("secretValue", { value: "x", secret: true });
+            const fixture = path.join(s.programDir, "Pulumi.yaml");
+            const own = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+            const withConfig = (config: unknown) => fs.writeFileSync(fixture, YAML.stringify({ ...YAML.parse(fs.readFileSync(fixture, "utf8")), config }));
+            // Control first: "*" is refused by the engine for the dynamic provider (the real run's error).
+            withConfig({ "pulumi:disable-default-providers": { value: ["*"] } });
+            await assert.rejects(s.stack.preview({ color: "never" }), /Default provider for 'pulumi-nodejs' disabled/);
+            withConfig(own.config);
+            const r = await s.stack.preview({ color: "never" });
+            assert.strictEqual(r.changeSummary.create, 2, JSON.stringify(r.changeSummary));
         });
     });
 
