@@ -68,7 +68,28 @@ export async function openPostgres(server: DbServer, login: DbLogin): Promise<Pg
         return client;
     } catch (err) {
         await client.end().catch(() => undefined);
+        const e = err as { code?: string; message?: string; tlsWouldWork?: boolean };
+        if (e.code === "28000" && server.sslmode === "disable" && /no encryption/i.test(String(e.message))) {
+            e.tlsWouldWork = await passesPgHbaOverTls(server, login);
+        }
         throw dbFailure(server, login, err);
+    }
+}
+
+/** Whether the same login gets past pg_hba over TLS (a server that only has `hostssl` entries). */
+async function passesPgHbaOverTls(server: DbServer, login: DbLogin): Promise<boolean> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { Client } = require("pg") as typeof import("pg");
+    const probe = new Client({ host: server.host, port: server.port, user: login.user, password: login.password, database: login.database, ssl: { rejectUnauthorized: false }, connectionTimeoutMillis: connectTimeoutMs(server) });
+    probe.on("error", () => undefined);
+    try {
+        await probe.connect();
+        return true;
+    } catch (err) {
+        const e = err as { code?: string; message?: string };
+        return !(e.code === "28000" && /pg_hba/i.test(String(e.message))) && !/does not support SSL/i.test(String(e.message));
+    } finally {
+        await probe.end().catch(() => undefined);
     }
 }
 
@@ -128,7 +149,9 @@ export function classifyDbError(server: DbServer, login: DbLogin, err: unknown):
         case "28P01":
             return { cause: "authentication failed", detail: `password rejected for user "${login.user}"` };
         case "28000":
-            if (/no encryption|SSL off/i.test(message)) {
+            // PostgreSQL says "no encryption" in EVERY missing-pg_hba-entry message of a plain
+            // connection; only a TLS retry (openPostgres) tells "TLS only" from "host not allowed".
+            if (/no encryption|SSL off/i.test(message) && (err as { tlsWouldWork?: boolean }).tlsWouldWork) {
                 return { cause: "TLS required", detail: "the server accepts this user only over TLS; set sslmode to require or stricter" };
             }
             if (/pg_hba/i.test(message)) {

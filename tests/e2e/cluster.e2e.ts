@@ -148,7 +148,9 @@ async function previewChanges(stack: Stack, opts: { refresh?: boolean } = {}): P
             assert.ok(nodes.length >= 4, "the e2e lab needs 4 nodes (npm run test:e2e sets LAB_NODES=4)");
             await loadImages(req.images!, nodes);
             const lab = labInfo();
-            const pg = await startPostgres({ listen: { address: lab.gateway, allowFrom: lab.subnet } });
+            // Any source: the host's own connections to the lab address may leave with another
+            // source address (seen: 192.0.2.2). The server listens only on loopback and the lab side.
+            const pg = await startPostgres({ listen: { address: lab.gateway, allowFrom: "0.0.0.0/0" } });
             const redis = await startRedis(`e2e-redis-${Date.now()}`, { bind: [lab.gateway] });
             const backendDir = fs.mkdtempSync(path.join(lab.stateDir, "e2e-backend-"));
             const envVars = req.online

@@ -45,6 +45,21 @@ describe("database TLS modes on real PostgreSQL", function () {
         assertOneLine(error, `postgresql 127.0.0.1:${tls.server.port}`, "TLS verification failed", [TRICKY_PASSWORD]);
     });
 
+    it("no pg_hba entry for this host (plain connection): 'access denied', not 'TLS required'", async () => {
+        // PostgreSQL ends every such message with "no encryption"; the first lab run of the e2e
+        // suite was told "TLS required" by a server that simply did not allow the host.
+        const target = freshTarget("tls");
+        const other = await startPostgres({ noLocalTcpEntries: true });
+        try {
+            const { error } = await timedFailure(() => checkDatabaseReady(other.server, target, TRICKY_PASSWORD, floor));
+            console.log(`      [PostgreSQL] host not in pg_hba -> ${error.message}`);
+            assertOneLine(error, `postgresql 127.0.0.1:${other.server.port}`, "access denied", [TRICKY_PASSWORD]);
+            assert.match(error.message, /pg_hba\.conf has no entry/);
+        } finally {
+            await other.stop();
+        }
+    });
+
     it("server without TLS, sslmode=require: 'TLS not available'", async () => {
         const target = freshTarget("tls");
         await ensureDatabase(adminOf(plain), target, TRICKY_PASSWORD);

@@ -39,6 +39,8 @@ export interface PostgresOptions {
      * with room for several Harbor instances' pools (core + jobservice per node).
      */
     listen?: { address: string; allowFrom: string };
+    /** Drop initdb's TCP entries (127.0.0.1/32, ::1/128): a server that does not allow this host. */
+    noLocalTcpEntries?: boolean;
 }
 
 /** Self-signed key + certificate for 127.0.0.1 (PostgreSQL wants the key 0600, owned by itself). */
@@ -82,6 +84,10 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         const hba = path.join(dataDir, "pg_hba.conf");
         fs.writeFileSync(hba, fs.readFileSync(hba, "utf8").replace(/^host(\s)/gm, "hostssl$1"));
     }
+    if (options.noLocalTcpEntries) {
+        const hba = path.join(dataDir, "pg_hba.conf");
+        fs.writeFileSync(hba, fs.readFileSync(hba, "utf8").replace(/^host(ssl)?\s.*$/gm, ""));
+    }
     if (options.listen) {
         fs.appendFileSync(path.join(dataDir, "pg_hba.conf"), `host all all ${options.listen.allowFrom} scram-sha-256\n`);
     }
@@ -99,7 +105,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
         async () => {
             const { Client } = await import("pg");
             const ssl = options.requireTls ? { rejectUnauthorized: false } : undefined;
-            const c = new Client({ host: "127.0.0.1", port, user: adminUser, password: adminPassword, database: "postgres", ssl });
+            // Over the unix socket when the server allows no local TCP login.
+            const c = new Client({ host: options.noLocalTcpEntries ? dir : "127.0.0.1", port, user: adminUser, password: adminPassword, database: "postgres", ssl });
             c.on("error", () => undefined);
             await c.connect();
             await c.end();
