@@ -296,7 +296,7 @@ function engineLog(text: string): void {
             // Allowed besides node4's creates and the balancers' member lists: the engine's default
             // provider of the dynamic resources, which is configured with the stack config that
             // just changed (it replaces nothing).
-            const allowed = [/^create \S+::node4-/, /^update command:remote:Command::node[1-3]-lb-(haproxy|keepalived)( |$)/, /^update pulumi:providers:pulumi-nodejs::default\b/];
+            const allowed = [/^create \S+::(\S+-)?node4-/, /^update command:remote:Command::node[1-3]-lb-(haproxy|keepalived)( |$)/, /^update pulumi:providers:pulumi-nodejs::default\b/];
             const other = steps.filter((s) => !allowed.some((re) => re.test(s)));
             assert.deepStrictEqual(other, [], "steps beyond node4 and LB membership");
             assert.ok(steps.some((s) => s.startsWith("create ")), "node4 must be created");
