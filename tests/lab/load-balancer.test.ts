@@ -241,6 +241,8 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
 
     after(async function () {
         await standinsHealthy().catch(() => undefined);
+        // The lab is shared by the suites that follow: free the Harbor proxy ports again.
+        await Promise.all(labNodes().map((n) => ssh(n, "systemctl disable -q --now harbor-standin 2>/dev/null || true", { check: false })));
         if (results.length) console.log(`\n      LoadBalancer measurements:\n${results.map((r) => `        ${r}`).join("\n")}\n`);
     });
 

@@ -91,6 +91,8 @@ describeLab("L4 one node's containers on a real dockerd: aliases and addresses, 
         image = await loadBaseImage(node);
         const subnet = spec.nodes[0].containerSubnet;
         await ssh(node, [
+            // Another suite's stand-in for Harbor's proxy may still hold the proxy's host ports.
+            "systemctl disable -q --now harbor-standin 2>/dev/null || true",
             `docker rm -f ${[...specs.map((c) => c.name), "control-tcp-syslog", "control-on-harbor-net"].map(q).join(" ")} >/dev/null 2>&1 || true`,
             `docker network rm ${NET} >/dev/null 2>&1 || true`,
             `docker network create --driver bridge --subnet ${q(subnet)} ${NET} >/dev/null`,
