@@ -9,6 +9,8 @@ import { ClusterSpec, NodeSpec } from "../config/spec";
 import { HARBOR_UID, nodePaths } from "../paths";
 import { renderTemplate, toYaml } from "../render/template";
 import { ContainerFile, ContainerSpec, SharedValues } from "./types";
+import { atLeast } from "./version";
+import { PROXY_CACHE_REGISTRY_TYPES, REPLICATION_ADAPTERS, valueFor } from "./v2-releases";
 
 export const REGISTRY_USER = "harbor_registry_user";
 
@@ -54,13 +56,7 @@ const images: Record<string, string> = {
     portal: "harbor-portal", jobservice: "harbor-jobservice", proxy: "nginx-photon", "trivy-adapter": "trivy-adapter-photon",
 };
 
-/** vX.Y.Z >= vA.B.C */
-export function atLeast(version: string, min: string): boolean {
-    const p = (v: string) => v.replace(/^v/, "").split(/[.-]/).slice(0, 3).map(Number);
-    const [a, b] = [p(version), p(min)];
-    for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
-    return true;
-}
+export { atLeast } from "./version";
 
 export function containerIp(subnet: string, component: string): string {
     const [net] = ipaddr.IPv4.parseCIDR(subnet);
@@ -244,11 +240,14 @@ export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedVa
         ...registryCredential,
         CSRF_KEY: shared.csrfKey,
         ROBOT_SCANNER_NAME_PREFIX: robotPrefix(spec, stack),
-        PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE: "docker-hub,harbor,azure-acr,aws-ecr,google-gcr,quay,docker-registry,github-ghcr,jfrog-artifactory",
         PORT: "8080",
         // Docker's embedded DNS only answers the internal names; keep them off any HTTP proxy.
         NO_PROXY: "127.0.0.1,localhost,core,log,portal,registry,registryctl,jobservice,trivy-adapter,exporter,.local,.internal",
     };
+    for (const [key, table] of [["PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE", PROXY_CACHE_REGISTRY_TYPES], ["REPLICATION_ADAPTER_WHITELIST", REPLICATION_ADAPTERS]] as const) {
+        const value = valueFor(h.version, table);
+        if (value !== undefined) coreEnv[key] = value;
+    }
     const coreSecretEnv = ["_REDIS_URL_CORE", "_REDIS_URL_REG", "POSTGRESQL_PASSWORD", "HARBOR_ADMIN_PASSWORD", "CORE_SECRET", "JOBSERVICE_SECRET", "REGISTRY_CREDENTIAL_PASSWORD", "CSRF_KEY"];
     if (shared.redis.harborUrl && atLeast(h.version, "v2.9.0")) {
         coreEnv._REDIS_URL_HARBOR = shared.redis.harborUrl;

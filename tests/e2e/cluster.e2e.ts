@@ -238,6 +238,15 @@ function engineLog(text: string): void {
             for (const n of nodes.slice(1, 3)) assert.strictEqual((await pull(nodeEp(run, n), t, REPO, "v1")).digest, pushed, `${n.name} rejected node1's token`);
         });
 
+        it("offers Harbor's replication adapters (2.14+ offers none without REPLICATION_ADAPTER_WHITELIST)", async () => {
+            requireUp();
+            const basic = `Basic ${Buffer.from(`admin:${run.adminPassword}`).toString("base64")}`;
+            const res = await request(vipEp(run), "GET", "/api/v2.0/replication/adapters", { Authorization: basic });
+            assert.strictEqual(res.status, 200);
+            const adapters = JSON.parse(res.body.toString()) as string[];
+            for (const a of ["docker-hub", "harbor", "docker-registry"]) assert.ok(adapters.includes(a), `adapters: ${JSON.stringify(adapters)}`);
+        });
+
         it("a second preview changes nothing, with and without --refresh", async () => {
             requireUp();
             assert.deepStrictEqual(await previewChanges(run.stack), []);
