@@ -56,7 +56,6 @@ const images: Record<string, string> = {
     portal: "harbor-portal", jobservice: "harbor-jobservice", proxy: "nginx-photon", "trivy-adapter": "trivy-adapter-photon",
 };
 
-export { atLeast } from "./version";
 
 export function containerIp(subnet: string, component: string): string {
     const [net] = ipaddr.IPv4.parseCIDR(subnet);

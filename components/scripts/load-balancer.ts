@@ -73,8 +73,8 @@ export function renderHealthCheckScript(spec: ClusterSpec, node: NodeSpec): stri
 
 const hasSystemd = "[ -d /run/systemd/system ]";
 /** First line of every config harbor-ha writes: tells ours from the distribution's or the admin's. */
-export const OWN_CONFIG_MARK = "# harbor-ha";
-export const originalCopy = (path: string) => `${path}.harbor-ha-orig`;
+const OWN_CONFIG_MARK = "# harbor-ha";
+const originalCopy = (path: string) => `${path}.harbor-ha-orig`;
 
 /** Keeps the file that was there before harbor-ha's first write (once; never one of ours). */
 function keepOriginal(path: string): string {
