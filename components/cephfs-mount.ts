@@ -32,10 +32,10 @@ export class CephFsMount extends pulumi.ComponentResource {
                 args.access,
                 { create: cephFsMountCreate(a), delete: cephFsMountDelete(a), stdin: args.cephKey },
                 // Unmount the old before mounting the new at the same path.
-                { parent: this, deleteBeforeReplace: true },
+                { parent: this, dependsOn: opts?.dependsOn, deleteBeforeReplace: true },
             );
         } else {
-            cmd = hostCommand(`${name}-dir`, args.access, { create: localSharedDirCreate(storage.mountPoint) }, { parent: this });
+            cmd = hostCommand(`${name}-dir`, args.access, { create: localSharedDirCreate(storage.mountPoint) }, { parent: this, dependsOn: opts?.dependsOn });
         }
         this.mountPoint = cmd.stdout.apply(() => storage.mountPoint);
         this.registerOutputs({ mountPoint: this.mountPoint });

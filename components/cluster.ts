@@ -1,7 +1,8 @@
 /**
  * The whole deployment: shared secrets and TLS once, the database and Redis seam once, then per
- * node (in parallel): storage mount -> host prep -> Harbor instance, and the load balancer.
- * Nodes depend only on shared resources, never on each other, so the graph depth is constant.
+ * node: drain -> storage mount -> host prep -> Harbor instance -> gate, and the load balancer.
+ * Nodes of one wave run in parallel; a wave's drains wait for the previous wave's gates, so the
+ * graph depth grows with the number of waves (a handful), not with the number of nodes.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,12 +11,15 @@ import * as tls from "@pulumi/tls";
 import * as fs from "fs";
 import { CephFsMount } from "./cephfs-mount";
 import { ClusterSecrets } from "./cluster-secrets";
-import { ClusterSpec } from "./config/spec";
+import { ClusterSpec, NodeSpec } from "./config/spec";
 import { wireDataServices } from "./data-services";
 import { EndpointTls } from "./endpoint-tls";
-import { HarborNode } from "./harbor-node";
+import { HarborNode, renderNode } from "./harbor-node";
 import { HostPrep } from "./host-prep";
 import { LoadBalancerMember } from "./load-balancer";
+import { drainNode, gateNode, nodeFingerprint } from "./node-rollout";
+import { v2NodeProbes } from "./profiles/v2-probes";
+import { rolloutWaves } from "./rollout";
 import { nodePaths } from "./paths";
 import { SharedValues } from "./profiles/types";
 import { backendPort } from "./scripts/load-balancer";
@@ -65,15 +69,9 @@ export class HarborCluster extends pulumi.ComponentResource {
             : undefined;
         const hasCa = spec.tls.mode === "generated" || spec.tls.caCertificate !== undefined;
         const https = spec.harbor.protocol === "https";
-
-        for (const node of spec.nodes) {
-            const access: NodeAccess = { node, ssh: spec.ssh, privateKey };
-            const np = { parent: this, provider: commandProvider };
-            const mount = new CephFsMount(`${node.name}-storage`, { access, storage: spec.storage, cephKey: spec.secrets.cephKey }, np);
-            const prep = new HostPrep(`${node.name}-host`, { access, paths: nodePaths(spec.storage, node.name), trivy: spec.harbor.trivy, requireMount: spec.storage.type === "cephfs" }, { ...np, dependsOn: [mount] });
-            const provider = dockerProvider(`${node.name}-docker`, access, p);
+        const sharedValuesFor = (node: NodeSpec): pulumi.Output<SharedValues> => {
             const cert = endpoint.nodeCertificates[node.name];
-            const shared: pulumi.Output<SharedValues> = pulumi
+            return pulumi.secret(pulumi
                 .all<unknown>({
                     secretKey: secrets.secretKey,
                     csrfKey: secrets.csrfKey,
@@ -91,24 +89,52 @@ export class HarborCluster extends pulumi.ComponentResource {
                     databasePassword: data.databasePassword,
                     redis: data.redis,
                 })
-                .apply((v) => v as unknown as SharedValues);
-            this.nodes.push(
-                new HarborNode(
+                .apply((v) => v as unknown as SharedValues));
+        };
+
+        // Rolling waves (components/rollout.ts): a node's drain waits for the previous wave's gates.
+        const gates = new Map<string, pulumi.Resource>();
+        let previousWave: pulumi.Resource[] = [];
+        for (const wave of rolloutWaves(spec.nodes, spec.rollout.maxUnavailable)) {
+            const thisWave: pulumi.Resource[] = [];
+            for (const node of wave) {
+                const access: NodeAccess = { node, ssh: spec.ssh, privateKey };
+                const np = { parent: this, provider: commandProvider };
+                const shared = sharedValuesFor(node);
+                const fingerprint = nodeFingerprint(shared.apply((s) => renderNode(spec, node, s, args.stack)), spec, node, spec.secrets.cephKey);
+                const drain = drainNode(`${node.name}-drain`, { spec, access, fingerprint, after: previousWave }, np);
+                const mount = new CephFsMount(`${node.name}-storage`, { access, storage: spec.storage, cephKey: spec.secrets.cephKey }, { ...np, dependsOn: [drain] });
+                const prep = new HostPrep(`${node.name}-host`, { access, paths: nodePaths(spec.storage, node.name), trivy: spec.harbor.trivy, requireMount: spec.storage.type === "cephfs" }, { ...np, dependsOn: [mount] });
+                const provider = dockerProvider(`${node.name}-docker`, access, p);
+                const harbor = new HarborNode(
                     `${node.name}-harbor`,
-                    { spec, node, provider, shared: pulumi.secret(shared), hasCaCertificate: hasCa, stack: args.stack, dependsOn: [prep, ...data.ready] },
+                    { spec, node, provider, shared, hasCaCertificate: hasCa, stack: args.stack, dependsOn: [drain, prep, ...data.ready] },
                     p,
-                ),
-            );
+                );
+                this.nodes.push(harbor);
+                const gate = gateNode(`${node.name}-gate`, { spec, access, probes: v2NodeProbes(spec, node), fingerprint, after: Object.values(harbor.containers) }, np);
+                gates.set(node.name, gate);
+                thisWave.push(gate);
+            }
+            previousWave = thisWave;
         }
 
         if (spec.loadBalancer.mode !== "external") {
-            const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: backendPort(spec, n) }));
+            const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: backendPort(spec, n), healthPort: n.healthPort }));
             // One balancer per host: instances sharing a machine (dev) share its haproxy.
-            const hosts = new Map(spec.nodes.map((n) => [n.address, n] as const));
-            for (const node of hosts.values()) {
+            const hosts = new Map<string, NodeSpec[]>();
+            for (const n of spec.nodes) hosts.set(n.address, [...(hosts.get(n.address) ?? []), n]);
+            for (const [address, local] of hosts) {
+                const node = local[0];
                 const access: NodeAccess = { node, ssh: spec.ssh, privateKey };
-                const peers = [...hosts.keys()].filter((a) => a !== node.address);
-                new LoadBalancerMember(`${node.name}-lb`, { spec, access, backends, peers }, { parent: this, provider: commandProvider });
+                const peers = [...hosts.keys()].filter((a) => a !== address);
+                const localInstances = local.map((n) => ({ name: n.name, healthPort: n.healthPort, probes: v2NodeProbes(spec, n) }));
+                // After the host's Harbor instances: on removal the balancer stops before they go.
+                new LoadBalancerMember(
+                    `${node.name}-lb`,
+                    { spec, access, backends, peers, localInstances },
+                    { parent: this, provider: commandProvider, dependsOn: local.map((n) => gates.get(n.name)!) },
+                );
             }
         }
 

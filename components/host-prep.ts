@@ -22,7 +22,7 @@ export class HostPrep extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostPrepArgs, opts?: pulumi.ComponentResourceOptions) {
         super("harbor-ha:node:HostPrep", name, {}, opts);
-        const cmd = hostCommand(`${name}-dirs`, args.access, { create: hostPrepCreate(args.paths, args.trivy, args.requireMount) }, { parent: this });
+        const cmd = hostCommand(`${name}-dirs`, args.access, { create: hostPrepCreate(args.paths, args.trivy, args.requireMount) }, { parent: this, dependsOn: opts?.dependsOn });
         this.ready = cmd.stdout;
         this.registerOutputs({ ready: this.ready });
     }

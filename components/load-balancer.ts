@@ -1,11 +1,12 @@
 /**
- * One node's part of the load balancer: haproxy balancing to every healthy node's Harbor proxy,
- * and (keepalived mode) a VRRP instance that holds the VIP while this node is healthy.
+ * One host's part of the load balancer: haproxy balancing to every node's Harbor proxy that its
+ * health frontend reports serving, the health frontends of the instances on this host, and
+ * (keepalived mode) a VRRP instance that holds the VIP while this host's haproxy accepts clients.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, NodeSpec } from "./config/spec";
 import {
-    haproxyCreate, haproxyDelete, keepalivedCreate, keepalivedDelete, LbBackend,
+    haproxyCreate, haproxyDelete, keepalivedCreate, keepalivedDelete, LbBackend, LocalInstance,
     renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig,
 } from "./scripts/load-balancer";
 import { hostCommand, NodeAccess } from "./transport";
@@ -17,6 +18,8 @@ export interface LoadBalancerMemberArgs {
     backends: LbBackend[];
     /** Addresses of the other keepalived nodes (unicast VRRP peers). */
     peers: string[];
+    /** The Harbor instances on this host, judged by this host's health frontends. */
+    localInstances: LocalInstance[];
 }
 
 export class LoadBalancerMember extends pulumi.ComponentResource {
@@ -26,16 +29,17 @@ export class LoadBalancerMember extends pulumi.ComponentResource {
         const haproxy = hostCommand(
             `${name}-haproxy`,
             args.access,
-            { create: haproxyCreate(renderHaproxyConfig(args.spec, node, args.backends)), delete: haproxyDelete() },
-            { parent: this },
+            { create: haproxyCreate(renderHaproxyConfig(args.spec, node, args.backends, args.localInstances)), delete: haproxyDelete() },
+            // A component's dependsOn does not reach its children: pass it on.
+            { parent: this, dependsOn: opts?.dependsOn },
         );
         if (args.spec.loadBalancer.mode === "keepalived") {
             hostCommand(
                 `${name}-keepalived`,
                 args.access,
                 {
-                    create: keepalivedCreate(renderKeepalivedConfig(args.spec, node, args.peers), renderHealthCheckScript(args.spec, node)),
-                    delete: keepalivedDelete(),
+                    create: keepalivedCreate(renderKeepalivedConfig(args.spec, node, args.peers), renderHealthCheckScript(args.spec)),
+                    delete: keepalivedDelete(args.spec),
                 },
                 { parent: this, dependsOn: [haproxy] },
             );

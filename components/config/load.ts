@@ -3,6 +3,7 @@
  * ConfigError listing every problem, each naming the config key and the fix. Secret values are
  * wrapped with pulumi.secret() here and never appear in an error message.
  */
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
@@ -142,7 +143,7 @@ function crossChecks(project: string, p: Parsed, raw: RawConfig, problems: strin
         const subnets = new Map<string, number>();
         for (const i of idxs) {
             const n = p.nodes[i];
-            for (const [field, v] of [["httpPort", n.httpPort], ["httpsPort", n.httpsPort], ["syslogPort", n.syslogPort]] as const) {
+            for (const [field, v] of [["httpPort", n.httpPort], ["httpsPort", n.httpsPort], ["syslogPort", n.syslogPort], ["healthPort", n.healthPort]] as const) {
                 if (ports.has(v)) problems.push(`${k(`nodes[${i}].${field}`)}: port ${v} already used by ${ports.get(v)} on the same host ${n.address}`);
                 ports.set(v, `nodes[${i}].${field}`);
             }
@@ -229,8 +230,9 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         httpPort: n.httpPort,
         httpsPort: n.httpsPort,
         syslogPort: n.syslogPort,
+        healthPort: n.healthPort,
         containerSubnet: n.containerSubnet ?? p.containers.subnet,
-        priority: n.priority ?? Math.max(1, 150 - 10 * index),
+        priority: n.priority ?? defaultPriority(n.name),
     }));
 
     const db = p.database;
@@ -289,6 +291,11 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
             ...p.loadBalancer,
             frontendPort: p.loadBalancer.frontendPort ?? port,
         },
+        rollout: {
+            maxUnavailable: p.rollout.maxUnavailable ?? defaultMaxUnavailable(p.nodes.length),
+            drainTimeoutSeconds: p.rollout.drainTimeoutSeconds,
+            gateTimeoutSeconds: p.rollout.gateTimeoutSeconds,
+        },
         storage: p.storage,
         database: {
             server: { engine: db.engine, host: db.host, port: dbPort, sslmode: db.sslmode, connectTimeoutSeconds: 5 },
@@ -318,4 +325,19 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         devServices: p.devServices,
         secrets,
     };
+}
+
+/**
+ * Default VRRP priority from the node's name alone (101..200), so removing or inserting another
+ * node never shifts this one's priority (and never reloads its keepalived). Equal values are
+ * legal in VRRP: the higher address wins the tie.
+ */
+export function defaultPriority(name: string): number {
+    const h = createHash("sha256").update(name).digest();
+    return 101 + (h.readUInt32BE(0) % 100);
+}
+
+/** One node at a time up to 5 nodes; above that a third, so a rollout is 3-4 waves at any size. */
+export function defaultMaxUnavailable(nodeCount: number): number {
+    return nodeCount <= 5 ? 1 : Math.floor(nodeCount / 3);
 }

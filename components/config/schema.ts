@@ -80,9 +80,11 @@ export const nodeSchema = z
         httpsPort: port.default(8443),
         /** Host port of this node's log container; two instances on one engine need different ones. */
         syslogPort: port.default(1514),
+        /** haproxy's node-local health answer for this node (plain HTTP; the other balancers poll it). */
+        healthPort: port.default(8404),
         /** Overrides containers.subnet for this node (needed when instances share a Docker engine). */
         containerSubnet: cidr.optional(),
-        /** VRRP priority; default: 150 for the first node, minus 10 per position. */
+        /** VRRP priority; default derived from the node name (stable when other nodes are added or removed). */
         priority: z.number().int().min(1).max(254).optional(),
     })
     .strict();
@@ -117,6 +119,22 @@ export const loadBalancerSchema = z
         frontendPort: port.optional(),
         /** keepalived advert_int in seconds (VRRPv3); failover takes ~3 adverts. Lab: 0.5 -> 1.5-1.9 s. */
         advertIntervalSeconds: z.number().min(0.1).max(10).default(0.5),
+        /**
+         * A node whose balancer recovers takes the VIP back only after this long (keepalived
+         * preempt_delay): one flapping node moves the VIP at most once per interval.
+         */
+        preemptDelaySeconds: z.number().int().min(0).max(1000).default(30),
+    })
+    .strict();
+
+export const rolloutSchema = z
+    .object({
+        /** Nodes changed at the same time; default 1 up to 5 nodes, a third of the nodes above. */
+        maxUnavailable: z.number().int().min(1).optional(),
+        /** How long a drained node may keep finishing in-flight connections before its containers go. */
+        drainTimeoutSeconds: z.number().int().min(0).max(3600).default(30),
+        /** How long a changed node may take until its own components answer; then `up` fails naming it. */
+        gateTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
     })
     .strict();
 
@@ -225,6 +243,7 @@ export const plainKeys = {
     ssh: sshSchema.default({}),
     containers: containersSchema.default({}),
     loadBalancer: loadBalancerSchema.default({}),
+    rollout: rolloutSchema.default({}),
     storage: storageSchema.default({}),
     database: databaseSchema,
     redis: redisSchema,

@@ -19,6 +19,7 @@ export interface NodeSpec {
     httpPort: number;
     httpsPort: number;
     syslogPort: number;
+    healthPort: number;
     containerSubnet: string;
     priority: number;
 }
@@ -57,6 +58,13 @@ export interface LoadBalancerSpec {
     virtualRouterId: number;
     frontendPort: number;
     advertIntervalSeconds: number;
+    preemptDelaySeconds: number;
+}
+
+export interface RolloutSpec {
+    maxUnavailable: number;
+    drainTimeoutSeconds: number;
+    gateTimeoutSeconds: number;
 }
 
 export interface CephFsSpec {
@@ -130,6 +138,7 @@ export interface ClusterSpec {
     ssh: SshSpec;
     containers: { restart: "always" | "unless-stopped" | "on-failure" };
     loadBalancer: LoadBalancerSpec;
+    rollout: RolloutSpec;
     storage: StorageSpec;
     database: DatabaseSpec;
     redis: RedisSpec;

@@ -103,3 +103,18 @@ export interface ContainerSpec {
     /** Docker log driver and its options, exactly as the daemon reports them back. */
     log: { driver: string; options: Record<string, string> };
 }
+
+/**
+ * How the balancers judge one component of one node by what is local to that node. Never a
+ * request that waits on the shared database or Redis: those hang on every node at once
+ * (../shared/reference/real-harbor/), and a balancer must not empty itself over a shared hiccup.
+ */
+export interface NodeProbe {
+    component: string;
+    /** The component's fixed address on the node's Harbor network (reachable from the host). */
+    address: string;
+    port: number;
+    /** tcp: the process accepts connections; http: GET `path` answers 2xx. */
+    kind: "tcp" | "http";
+    path?: string;
+}

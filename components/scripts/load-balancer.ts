@@ -5,8 +5,9 @@
  */
 import * as ipaddr from "ipaddr.js";
 import { ClusterSpec, NodeSpec } from "../config/spec";
+import { NodeProbe } from "../profiles/types";
 import { renderTemplate } from "../render/template";
-import { ensurePackages, q, script, writeContentTo } from "./shell";
+import { dirOf, ensurePackages, q, script, writeContentTo } from "./shell";
 
 export const LB_PATHS = {
     haproxyCfg: "/etc/haproxy/haproxy.cfg",
@@ -14,12 +15,27 @@ export const LB_PATHS = {
     checkScript: "/etc/keepalived/harbor-ha-check.sh",
     haproxyPid: "/run/haproxy.pid",
     keepalivedPid: "/run/keepalived.pid",
+    statsSocket: "/run/haproxy-harbor-ha.sock",
+    /** Names of this host's drained instances, one per line: haproxy's health frontends read it. */
+    drainList: "/var/lib/harbor-ha-lb/drained.lst",
+    /** Present while this node's keepalived is handing the VIP away before it stops. */
+    leavingFlag: "/var/lib/harbor-ha-lb/leaving",
 };
 
 export interface LbBackend {
     name: string;
     address: string;
+    /** The node's Harbor proxy port (clients' traffic). */
     port: number;
+    /** The node's haproxy health frontend (plain HTTP). */
+    healthPort: number;
+}
+
+/** One Harbor instance on this balancer's host, with its node-local probes. */
+export interface LocalInstance {
+    name: string;
+    healthPort: number;
+    probes: NodeProbe[];
 }
 
 /** The Harbor proxy port each node serves clients on. */
@@ -27,23 +43,31 @@ export function backendPort(spec: ClusterSpec, node: NodeSpec): number {
     return spec.harbor.protocol === "https" ? node.httpsPort : node.httpPort;
 }
 
-/**
- * ERE that a healthy /api/v2.0/health body matches: the overall status closes the JSON object.
- * Harbor writes compact JSON with `status` after `components`; each component has a `status`
- * too, so a match anywhere else would accept an unhealthy node. Shared by haproxy and keepalived.
- */
-export const HEALTHY_BODY_REGEX = String.raw`"status"[[:space:]]*:[[:space:]]*"healthy"[[:space:]]*[}][[:space:]]*$`;
+/** haproxy's check interval for the other nodes' health frontends. */
+export function checkIntervalMs(spec: ClusterSpec): number {
+    return Math.round(spec.loadBalancer.advertIntervalSeconds * 1000);
+}
 
-export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends: LbBackend[]): string {
+export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends: LbBackend[], localInstances: LocalInstance[]): string {
     return renderTemplate("lb/haproxy.cfg.njk", {
         nodeName: node.name,
         frontendPort: spec.loadBalancer.frontendPort,
-        hostname: spec.harbor.hostname,
-        https: spec.harbor.protocol === "https",
-        checkIntervalMs: Math.round(spec.loadBalancer.advertIntervalSeconds * 1000),
-        healthyBodyRegex: q(HEALTHY_BODY_REGEX),
+        checkIntervalMs: checkIntervalMs(spec),
+        statsSocket: LB_PATHS.statsSocket,
+        drainList: LB_PATHS.drainList,
         backends,
+        localInstances,
     });
+}
+
+/**
+ * How much a failing track script lowers a node's VRRP priority: more than the spread of all
+ * priorities, so any node that passes outranks every node that fails, and the order among
+ * failing nodes is kept (the VIP does not wander when all fail together).
+ */
+export function trackWeight(spec: ClusterSpec): number {
+    const ps = spec.nodes.map((n) => n.priority);
+    return Math.min(253, Math.max(...ps) - Math.min(...ps) + 1);
 }
 
 export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, peers: string[]): string {
@@ -54,6 +78,8 @@ export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, peers:
         interface: lb.interface,
         virtualRouterId: lb.virtualRouterId,
         priority: node.priority,
+        preemptDelay: lb.preemptDelaySeconds,
+        trackWeight: trackWeight(spec),
         advertInterval: lb.advertIntervalSeconds,
         address: node.address,
         peers,
@@ -62,12 +88,10 @@ export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, peers:
     });
 }
 
-export function renderHealthCheckScript(spec: ClusterSpec, node: NodeSpec): string {
-    const scheme = spec.harbor.protocol;
+export function renderHealthCheckScript(spec: ClusterSpec): string {
     return renderTemplate("lb/harbor-health-check.sh.njk", {
-        hostname: spec.harbor.hostname,
-        healthUrl: `${scheme}://127.0.0.1:${backendPort(spec, node)}/api/v2.0/health`,
-        healthyBodyRegex: q(HEALTHY_BODY_REGEX),
+        frontendPort: spec.loadBalancer.frontendPort,
+        leavingFlag: q(LB_PATHS.leavingFlag),
     });
 }
 
@@ -95,6 +119,10 @@ export function haproxyCreate(cfg: string): string {
     return script(
         "CHANGED=0",
         ensurePackages("haproxy", ["haproxy"]),
+        // socat talks to the stats socket: drains take effect without a reload.
+        ensurePackages("socat", ["socat"]),
+        // The health frontends read the drain list at start; it must exist.
+        `install -d -m 0755 ${q(dirOf(p.drainList))}; touch ${q(p.drainList)}`,
         // Validate before replacing, so a bad render never takes down a running balancer.
         `install -d -m 0755 /etc/haproxy; printf '%s' ${q(cfg)} > ${tmp}`,
         `haproxy -c -q -f ${tmp} || { echo "harbor-ha: rendered haproxy config rejected by haproxy -c" >&2; rm -f ${tmp}; exit 1; }`,
@@ -123,7 +151,7 @@ export function keepalivedCreate(cfg: string, checkScript: string): string {
     return script(
         "CHANGED=0",
         ensurePackages("keepalived", ["keepalived"]),
-        ensurePackages("curl", ["curl"]),
+        `rm -f ${q(p.leavingFlag)}`,
         writeContentTo(p.checkScript, checkScript, "0755"),
         keepOriginal(p.keepalivedCfg),
         writeContentTo(p.keepalivedCfg, cfg, "0644"),
@@ -136,13 +164,22 @@ export function keepalivedCreate(cfg: string, checkScript: string): string {
     );
 }
 
-export function keepalivedDelete(): string {
+/**
+ * Hands the VIP to a peer first (the track script fails on the leaving flag, the priority drops
+ * below every healthy peer, which takes over within a few adverts), then stops keepalived.
+ */
+export function keepalivedDelete(spec: ClusterSpec): string {
     const p = LB_PATHS;
+    const vip = spec.loadBalancer.vip ?? "";
+    const handover = Math.ceil(4 * spec.loadBalancer.advertIntervalSeconds) + 3;
     return script(
-        // Stopping keepalived sends priority 0, so a peer takes the VIP at once.
+        `install -d -m 0755 ${q(dirOf(p.leavingFlag))}; touch ${q(p.leavingFlag)}`,
+        `if ${running(p.keepalivedPid)} || { ${hasSystemd} && systemctl -q is-active keepalived; }; then`,
+        `  for i in $(seq 1 ${handover * 10}); do ip -o addr show | grep -q ${q(` ${vip}/`)} || break; sleep 0.1; done`,
+        `fi`,
         `if ${hasSystemd}; then systemctl disable -q --now keepalived 2>/dev/null || true;`,
         `elif ${running(p.keepalivedPid)}; then kill "$(cat ${p.keepalivedPid})"; fi`,
-        `rm -f ${p.checkScript}`,
+        `rm -f ${p.checkScript} ${q(p.leavingFlag)}`,
         restoreOriginal(p.keepalivedCfg),
         `echo "keepalived: stopped"`,
     );

@@ -28,7 +28,7 @@ function commitTemp(tmp: string, path: string, mode: string, owner: string): str
     ].join("\n");
 }
 
-const dirOf = (path: string) => path.replace(/\/[^/]+$/, "") || "/";
+export const dirOf = (path: string) => path.replace(/\/[^/]+$/, "") || "/";
 
 /**
  * Writes stdin to `path` atomically, only when the content differs (so a re-run does not touch

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real tools the L2 tests feed rendered configs to: nginx, haproxy, keepalived and
+# Real tools the L2 tests feed rendered configs to: nginx, haproxy (with socat for its runtime API), keepalived and
 # distribution's registry (Debian's docker-registry). Idempotent; a no-op when present.
 set -euo pipefail
 need=()
@@ -11,6 +11,8 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v socat >/dev/null 2>&1 || need+=(socat)
+command -v ss >/dev/null 2>&1 || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-tools: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

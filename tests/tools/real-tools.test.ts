@@ -19,6 +19,7 @@ import { placeholderShared, renderNode } from "../../components/harbor-node";
 import { ContainerSpec, SharedValues } from "../../components/profiles/types";
 import { REGISTRY_USER } from "../../components/profiles/v2";
 import { harborRedisValues } from "../../components/redis/harbor-values";
+import { v2NodeProbes } from "../../components/profiles/v2-probes";
 import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig } from "../../components/scripts/load-balancer";
 import { prodConfig, raw } from "../support/fixtures";
 
@@ -150,7 +151,7 @@ describe("L2 real tools accept the rendered configs", function () {
         const dir = fs.mkdtempSync(path.join(tmp, "keepalived-"));
         const check = (conf: string) => {
             fs.writeFileSync(path.join(dir, "keepalived.conf"), conf);
-            fs.writeFileSync(path.join(dir, "harbor-ha-check.sh"), renderHealthCheckScript(spec, spec.nodes[0]), { mode: 0o755 });
+            fs.writeFileSync(path.join(dir, "harbor-ha-check.sh"), renderHealthCheckScript(spec), { mode: 0o755 });
             const sh = `mkdir -p /etc/keepalived && mount -t tmpfs -o mode=0755 tmpfs /etc/keepalived && cp -p ${dir}/* /etc/keepalived/ && exec ${bin("keepalived")} -t -f ${LB_PATHS.keepalivedCfg}`;
             return run("unshare", ["--mount", "--propagation", "private", "sh", "-c", sh]);
         };
@@ -163,9 +164,13 @@ describe("L2 real tools accept the rendered configs", function () {
     for (const protocol of ["https", "http"] as const) {
         it(`haproxy -c accepts the rendered haproxy.cfg (${protocol})`, () => {
             const spec = specFor({ harbor: { hostname: "harbor.example.com", protocol } });
-            const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: protocol === "https" ? n.httpsPort : n.httpPort }));
+            const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: protocol === "https" ? n.httpsPort : n.httpPort, healthPort: n.healthPort }));
+            const local = [{ name: spec.nodes[0].name, healthPort: spec.nodes[0].healthPort, probes: v2NodeProbes(spec, spec.nodes[0]) }];
             const cfg = path.join(tmp, `haproxy-${protocol}.cfg`);
-            fs.writeFileSync(cfg, renderHaproxyConfig(spec, spec.nodes[0], backends));
+            // The drain list is read at start and must exist; point it into the temp dir.
+            const list = path.join(tmp, "drained.lst");
+            fs.writeFileSync(list, "");
+            fs.writeFileSync(cfg, renderHaproxyConfig(spec, spec.nodes[0], backends, local).replace(LB_PATHS.drainList, list));
             const r = run(bin("haproxy"), ["-c", "-f", cfg]);
             assert.strictEqual(r.status, 0, r.stdout + r.stderr);
         });

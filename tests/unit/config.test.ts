@@ -1,7 +1,7 @@
 /** L0: config validation. Every bad config must fail before any resource, naming the key. */
 import * as assert from "assert";
 import { ConfigError, loadClusterSpec } from "../../components/config/load";
-import { prodConfig, prodSecrets, raw, SECRET_VALUES } from "../support/fixtures";
+import { prodConfig, prodNodes, prodSecrets, raw, SECRET_VALUES } from "../support/fixtures";
 
 function problemsOf(values: Record<string, unknown>, secrets = prodSecrets, plain: string[] = []): string[] {
     try {
@@ -54,6 +54,12 @@ const invalid: [string, Record<string, unknown>, Record<string, string>, string[
         { name: "a", address: "127.0.0.1", transport: "local", containerSubnet: "172.31.1.0/24" },
         { name: "b", address: "127.0.0.1", transport: "local", containerSubnet: "172.31.2.0/24" },
     ]), prodSecrets, [], "harbor-ha:nodes[1].httpPort", /already used/],
+    ["two instances on one host with the same health port", withNodes([
+        { name: "a", address: "127.0.0.1", transport: "local", containerSubnet: "172.31.1.0/24", httpPort: 1, httpsPort: 2, syslogPort: 3 },
+        { name: "b", address: "127.0.0.1", transport: "local", containerSubnet: "172.31.2.0/24", httpPort: 4, httpsPort: 5, syslogPort: 6 },
+    ]), prodSecrets, [], "harbor-ha:nodes[1].healthPort", /already used/],
+    ["rollout.maxUnavailable of zero", withKey("rollout", { maxUnavailable: 0 }), prodSecrets, [], "harbor-ha:rollout.maxUnavailable", /1/],
+    ["negative drain timeout", withKey("rollout", { drainTimeoutSeconds: -1 }), prodSecrets, [], "harbor-ha:rollout.drainTimeoutSeconds", /0/],
     ["config object that is not structured", { ...base, storage: "cephfs" }, prodSecrets, [], "harbor-ha:storage", /YAML object/],
 ];
 
@@ -62,9 +68,27 @@ describe("L0 config validation", () => {
         const spec = loadClusterSpec(raw(prodConfig()));
         assert.strictEqual(spec.nodes.length, 3);
         assert.strictEqual(spec.harbor.externalUrl, "https://harbor.example.com");
-        assert.deepStrictEqual(spec.nodes.map((n) => n.priority), [150, 140, 130]);
+        const prios = spec.nodes.map((n) => n.priority);
+        assert.strictEqual(new Set(prios).size, 3, `distinct default priorities: ${prios}`);
+        for (const p of prios) assert.ok(p >= 101 && p <= 200, String(p));
         assert.strictEqual(spec.database.server.port, 5432);
         assert.strictEqual(spec.redis.endpoint.sentinels?.length, 3);
+    });
+
+    it("default VRRP priorities do not shift when a node is removed from the middle of the list", () => {
+        const all = loadClusterSpec(raw(prodConfig(4)));
+        const nodes = prodNodes(4).filter((n) => n.name !== "node2");
+        const fewer = loadClusterSpec(raw(prodConfig(4, { nodes })));
+        const by = (s: typeof all) => Object.fromEntries(s.nodes.map((n) => [n.name, n.priority]));
+        const before = by(all);
+        delete before.node2;
+        assert.deepStrictEqual(by(fewer), before);
+    });
+
+    it("rollout defaults: one node at a time up to 5 nodes, a third of the nodes above", () => {
+        assert.deepStrictEqual([1, 3, 5, 6, 10, 30].map((n) => loadClusterSpec(raw(prodConfig(n))).rollout.maxUnavailable), [1, 1, 1, 2, 3, 10]);
+        const s = loadClusterSpec(raw(prodConfig(3)));
+        assert.deepStrictEqual({ drain: s.rollout.drainTimeoutSeconds, gate: s.rollout.gateTimeoutSeconds }, { drain: 30, gate: 300 });
     });
 
     it(`rejects at least 20 invalid configs (${invalid.length} cases below)`, () => assert.ok(invalid.length >= 20));

@@ -1,0 +1,49 @@
+/**
+ * The two resources that make a change to one node a rolling, gated step (README: "How a change
+ * rolls"). The drain's triggers carry a fingerprint of everything the node's containers and mount
+ * are made of, so it is replaced -- and runs -- exactly when that node is about to change; its
+ * storage mount, host prep and containers depend on it. The gate depends on the containers and
+ * carries the same fingerprint: it runs after them, waits until the node's own components answer,
+ * and puts the node back. The next wave's drains depend on this wave's gates.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { ClusterSpec, NodeSpec } from "./config/spec";
+import { NodeProbe } from "./profiles/types";
+import { drainScript, gateScript } from "./scripts/rollout";
+import { hostCommand, NodeAccess } from "./transport";
+
+export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export function drainNode(
+    name: string,
+    args: { spec: ClusterSpec; access: NodeAccess; fingerprint: pulumi.Output<string>; after: pulumi.Resource[] },
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
+    return hostCommand(
+        name,
+        args.access,
+        { create: drainScript(args.spec, args.access.node), triggers: [args.fingerprint] },
+        { ...opts, dependsOn: args.after },
+    );
+}
+
+export function gateNode(
+    name: string,
+    args: { spec: ClusterSpec; access: NodeAccess; probes: NodeProbe[]; fingerprint: pulumi.Output<string>; after: pulumi.Resource[] },
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
+    return hostCommand(
+        name,
+        args.access,
+        { create: gateScript(args.spec, args.access.node, args.probes), triggers: [args.fingerprint] },
+        { ...opts, dependsOn: args.after },
+    );
+}
+
+/** What a node is made of, as one opaque value: its rendered containers and its storage mount. */
+export function nodeFingerprint(rendered: pulumi.Output<unknown>, spec: ClusterSpec, node: NodeSpec, cephKey?: pulumi.Output<string>): pulumi.Output<string> {
+    const key = cephKey ?? pulumi.output("");
+    // Secret: the render contains the node's secrets, and a hash is still derived from them.
+    return pulumi.secret(pulumi.all([rendered, key]).apply(([r, k]) => sha256(JSON.stringify({ containers: r, storage: spec.storage, node, cephKey: sha256(k) }))));
+}
