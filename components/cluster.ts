@@ -16,8 +16,8 @@ import { wireDataServices } from "./data-services";
 import { EndpointTls } from "./endpoint-tls";
 import { HarborNode, renderNode } from "./harbor-node";
 import { HostPrep } from "./host-prep";
-import { LoadBalancerMember } from "./load-balancer";
-import { drainNode, gateNode, nodeFingerprint } from "./node-rollout";
+import { LoadBalancerMember, vrrpPeerEntry } from "./load-balancer";
+import { drainNode, gateNode, nodeFingerprint, retireNode } from "./node-rollout";
 import { v2NodeProbes } from "./profiles/v2-probes";
 import { rolloutWaves } from "./rollout";
 import { nodePaths } from "./paths";
@@ -93,7 +93,7 @@ export class HarborCluster extends pulumi.ComponentResource {
         };
 
         // Rolling waves (components/rollout.ts): a node's drain waits for the previous wave's gates.
-        const gates = new Map<string, pulumi.Resource>();
+        const gates = new Map<string, pulumi.Resource[]>();
         let previousWave: pulumi.Resource[] = [];
         for (const wave of rolloutWaves(spec.nodes, spec.rollout.maxUnavailable)) {
             const thisWave: pulumi.Resource[] = [];
@@ -113,7 +113,8 @@ export class HarborCluster extends pulumi.ComponentResource {
                 );
                 this.nodes.push(harbor);
                 const gate = gateNode(`${node.name}-gate`, { spec, access, probes: v2NodeProbes(spec, node), fingerprint, after: Object.values(harbor.containers) }, np);
-                gates.set(node.name, gate);
+                const retire = retireNode(`${node.name}-retire`, { spec, access, after: Object.values(harbor.containers) }, np);
+                gates.set(node.name, [gate, retire]);
                 thisWave.push(gate);
             }
             previousWave = thisWave;
@@ -124,16 +125,31 @@ export class HarborCluster extends pulumi.ComponentResource {
             // One balancer per host: instances sharing a machine (dev) share its haproxy.
             const hosts = new Map<string, NodeSpec[]>();
             for (const n of spec.nodes) hosts.set(n.address, [...(hosts.get(n.address) ?? []), n]);
-            for (const [address, local] of hosts) {
+            const accessOf = (n: NodeSpec): NodeAccess => ({ node: n, ssh: spec.ssh, privateKey });
+            const keepalived = spec.loadBalancer.mode === "keepalived";
+            const heads = [...hosts.values()].map((l) => l[0]);
+            // VRRP peer files: on every host, one per other host, owned by the host it names.
+            const entries = new Map<string, { announced: pulumi.Resource[]; here: pulumi.Resource[] }>(heads.map((h) => [h.name, { announced: [], here: [] }]));
+            if (keepalived) {
+                for (const peer of heads) {
+                    for (const on of heads.filter((h) => h !== peer)) {
+                        const e = vrrpPeerEntry(`${peer.name}-lb-vrrp-peer-on-${on.name}`, accessOf(on), peer, { parent: this, provider: commandProvider });
+                        entries.get(peer.name)!.announced.push(e);
+                        entries.get(on.name)!.here.push(e);
+                    }
+                }
+            }
+            for (const local of hosts.values()) {
                 const node = local[0];
-                const access: NodeAccess = { node, ssh: spec.ssh, privateKey };
-                const peers = [...hosts.keys()].filter((a) => a !== address);
                 const localInstances = local.map((n) => ({ name: n.name, healthPort: n.healthPort, probes: v2NodeProbes(spec, n) }));
                 // After the host's Harbor instances: on removal the balancer stops before they go.
                 new LoadBalancerMember(
                     `${node.name}-lb`,
-                    { spec, access, backends, peers, localInstances },
-                    { parent: this, provider: commandProvider, dependsOn: local.map((n) => gates.get(n.name)!) },
+                    {
+                        spec, access: accessOf(node), backends, localInstances, hasPeers: heads.length > 1,
+                        announced: entries.get(node.name)!.announced, peerFilesHere: entries.get(node.name)!.here,
+                    },
+                    { parent: this, provider: commandProvider, dependsOn: local.flatMap((n) => gates.get(n.name)!) },
                 );
             }
         }

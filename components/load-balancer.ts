@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, NodeSpec } from "./config/spec";
 import {
     haproxyCreate, haproxyDelete, keepalivedCreate, keepalivedDelete, LbBackend, LocalInstance,
-    renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig,
+    renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate, vrrpPeerDelete,
 } from "./scripts/load-balancer";
 import { hostCommand, NodeAccess } from "./transport";
 
@@ -16,10 +16,14 @@ export interface LoadBalancerMemberArgs {
     access: NodeAccess;
     /** Every node's Harbor proxy (this node included). */
     backends: LbBackend[];
-    /** Addresses of the other keepalived nodes (unicast VRRP peers). */
-    peers: string[];
+    /** Other keepalived hosts exist. */
+    hasPeers: boolean;
+    /** This host's peer files on the other hosts (vrrpPeerEntry): on removal, keepalived here stops first. */
+    announced: pulumi.Resource[];
     /** The Harbor instances on this host, judged by this host's health frontends. */
     localInstances: LocalInstance[];
+    /** The other hosts' peer files on this host (their resources): keepalived starts after them. */
+    peerFilesHere: pulumi.Resource[];
 }
 
 export class LoadBalancerMember extends pulumi.ComponentResource {
@@ -38,12 +42,20 @@ export class LoadBalancerMember extends pulumi.ComponentResource {
                 `${name}-keepalived`,
                 args.access,
                 {
-                    create: keepalivedCreate(renderKeepalivedConfig(args.spec, node, args.peers), renderHealthCheckScript(args.spec)),
-                    delete: keepalivedDelete(args.spec),
+                    create: keepalivedCreate(renderKeepalivedConfig(args.spec, node, args.hasPeers), renderHealthCheckScript(args.spec)),
+                    delete: keepalivedDelete(),
                 },
-                { parent: this, dependsOn: [haproxy] },
+                { parent: this, dependsOn: [haproxy, ...args.announced, ...args.peerFilesHere] },
             );
         }
         this.registerOutputs({});
     }
+}
+
+/**
+ * On host `on`, a file naming `peer` as a VRRP unicast peer. It belongs to `peer`: created when
+ * `peer` joins, deleted (after `peer`'s keepalived has stopped) when it leaves.
+ */
+export function vrrpPeerEntry(name: string, on: NodeAccess, peer: NodeSpec, opts: pulumi.CustomResourceOptions): pulumi.Resource {
+    return hostCommand(name, on, { create: vrrpPeerCreate(peer), delete: vrrpPeerDelete(peer) }, opts);
 }

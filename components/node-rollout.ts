@@ -41,9 +41,29 @@ export function gateNode(
     );
 }
 
+/**
+ * Nothing on create; on delete (the node leaves the stack) the drain runs once more, after the
+ * node's balancer has stopped and before its containers go, so in-flight transfers through the
+ * other balancers' old haproxy processes can finish (bounded by rollout.drainTimeoutSeconds).
+ */
+export function retireNode(
+    name: string,
+    args: { spec: ClusterSpec; access: NodeAccess; after: pulumi.Resource[] },
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
+    return hostCommand(
+        name,
+        args.access,
+        { create: `echo ${JSON.stringify(`harbor-ha: ${args.access.node.name} will be drained before it is removed`)}`, delete: drainScript(args.spec, args.access.node) },
+        { ...opts, dependsOn: args.after },
+    );
+}
+
 /** What a node is made of, as one opaque value: its rendered containers and its storage mount. */
 export function nodeFingerprint(rendered: pulumi.Output<unknown>, spec: ClusterSpec, node: NodeSpec, cephKey?: pulumi.Output<string>): pulumi.Output<string> {
     const key = cephKey ?? pulumi.output("");
+    // Not the node's position or priority: removing another node must not drain this one.
+    const mountHost = { address: node.address, transport: node.transport, sshPort: node.sshPort, sshUser: node.sshUser };
     // Secret: the render contains the node's secrets, and a hash is still derived from them.
-    return pulumi.secret(pulumi.all([rendered, key]).apply(([r, k]) => sha256(JSON.stringify({ containers: r, storage: spec.storage, node, cephKey: sha256(k) }))));
+    return pulumi.secret(pulumi.all([rendered, key]).apply(([r, k]) => sha256(JSON.stringify({ containers: r, storage: spec.storage, host: mountHost, cephKey: sha256(k) }))));
 }

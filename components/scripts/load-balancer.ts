@@ -18,8 +18,12 @@ export const LB_PATHS = {
     statsSocket: "/run/haproxy-harbor-ha.sock",
     /** Names of this host's drained instances, one per line: haproxy's health frontends read it. */
     drainList: "/var/lib/harbor-ha-lb/drained.lst",
-    /** Present while this node's keepalived is handing the VIP away before it stops. */
-    leavingFlag: "/var/lib/harbor-ha-lb/leaving",
+    /**
+     * One file per VRRP peer, written by that peer's own resources: a node's main config never
+     * changes when another node joins or leaves, so a leaving node stops its keepalived before the
+     * others stop sending it adverts (no moment where it hears nobody and claims the VIP too).
+     */
+    peersDir: "/etc/keepalived/harbor-ha-peers",
 };
 
 export interface LbBackend {
@@ -67,10 +71,13 @@ export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends:
  */
 export function trackWeight(spec: ClusterSpec): number {
     const ps = spec.nodes.map((n) => n.priority);
-    return Math.min(253, Math.max(...ps) - Math.min(...ps) + 1);
+    // At least 100, the spread of the default priorities (101..200): adding or removing a node
+    // then leaves every other node's keepalived.conf as it is.
+    return Math.min(253, Math.max(100, Math.max(...ps) - Math.min(...ps) + 1));
 }
 
-export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, peers: string[]): string {
+/** `hasPeers`: other keepalived hosts exist (their addresses arrive as files in LB_PATHS.peersDir). */
+export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, hasPeers: boolean): string {
     const lb = spec.loadBalancer;
     return renderTemplate("lb/keepalived.conf.njk", {
         nodeName: node.name,
@@ -82,17 +89,29 @@ export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, peers:
         trackWeight: trackWeight(spec),
         advertInterval: lb.advertIntervalSeconds,
         address: node.address,
-        peers,
+        peersInclude: hasPeers ? `${LB_PATHS.peersDir}/*.conf` : undefined,
         vip: lb.vip,
         prefixLength: ipaddr.IPv4.parseCIDR(lb.subnet!)[1],
     });
 }
 
 export function renderHealthCheckScript(spec: ClusterSpec): string {
-    return renderTemplate("lb/harbor-health-check.sh.njk", {
-        frontendPort: spec.loadBalancer.frontendPort,
-        leavingFlag: q(LB_PATHS.leavingFlag),
-    });
+    return renderTemplate("lb/harbor-health-check.sh.njk", { frontendPort: spec.loadBalancer.frontendPort });
+}
+
+const reloadKeepalived = `if ${"[ -d /run/systemd/system ]"} && systemctl -q is-active keepalived 2>/dev/null; then systemctl reload keepalived; ` +
+    `elif [ -f ${LB_PATHS.keepalivedPid} ] && kill -0 "$(cat ${LB_PATHS.keepalivedPid})" 2>/dev/null; then kill -HUP "$(cat ${LB_PATHS.keepalivedPid})"; fi`;
+
+/** Runs on a node: makes `peer` one of its VRRP unicast peers. */
+export function vrrpPeerCreate(peer: NodeSpec): string {
+    const file = `${LB_PATHS.peersDir}/${peer.name}.conf`;
+    return script("CHANGED=0", writeContentTo(file, `${peer.address}\n`, "0644"), `[ "$CHANGED" = 0 ] || { ${reloadKeepalived}; }`);
+}
+
+/** Runs on a node once `peer`'s keepalived has stopped: forgets it. */
+export function vrrpPeerDelete(peer: NodeSpec): string {
+    const file = `${LB_PATHS.peersDir}/${peer.name}.conf`;
+    return script(`if [ -f ${q(file)} ]; then rm -f ${q(file)}; ${reloadKeepalived}; fi`);
 }
 
 const hasSystemd = "[ -d /run/systemd/system ]";
@@ -151,8 +170,8 @@ export function keepalivedCreate(cfg: string, checkScript: string): string {
     return script(
         "CHANGED=0",
         ensurePackages("keepalived", ["keepalived"]),
-        `rm -f ${q(p.leavingFlag)}`,
         writeContentTo(p.checkScript, checkScript, "0755"),
+        `install -d -m 0755 ${q(p.peersDir)}`,
         keepOriginal(p.keepalivedCfg),
         writeContentTo(p.keepalivedCfg, cfg, "0644"),
         `keepalived -t -f ${p.keepalivedCfg} >/dev/null 2>&1 || { echo "harbor-ha: keepalived -t rejected ${p.keepalivedCfg}" >&2; exit 1; }`,
@@ -164,22 +183,14 @@ export function keepalivedCreate(cfg: string, checkScript: string): string {
     );
 }
 
-/**
- * Hands the VIP to a peer first (the track script fails on the leaving flag, the priority drops
- * below every healthy peer, which takes over within a few adverts), then stops keepalived.
- */
-export function keepalivedDelete(spec: ClusterSpec): string {
+export function keepalivedDelete(): string {
     const p = LB_PATHS;
-    const vip = spec.loadBalancer.vip ?? "";
-    const handover = Math.ceil(4 * spec.loadBalancer.advertIntervalSeconds) + 3;
     return script(
-        `install -d -m 0755 ${q(dirOf(p.leavingFlag))}; touch ${q(p.leavingFlag)}`,
-        `if ${running(p.keepalivedPid)} || { ${hasSystemd} && systemctl -q is-active keepalived; }; then`,
-        `  for i in $(seq 1 ${handover * 10}); do ip -o addr show | grep -q ${q(` ${vip}/`)} || break; sleep 0.1; done`,
-        `fi`,
+        // Stopping keepalived sends priority 0: a peer takes the VIP at once (preempt_delay does
+        // not apply to a master that resigns).
         `if ${hasSystemd}; then systemctl disable -q --now keepalived 2>/dev/null || true;`,
         `elif ${running(p.keepalivedPid)}; then kill "$(cat ${p.keepalivedPid})"; fi`,
-        `rm -f ${p.checkScript} ${q(p.leavingFlag)}`,
+        `rm -f ${p.checkScript}`,
         restoreOriginal(p.keepalivedCfg),
         `echo "keepalived: stopped"`,
     );

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { prodConfig, raw, SECRET_VALUES } from "../support/fixtures";
+import { prodConfig, prodNodes, raw, SECRET_VALUES } from "../support/fixtures";
 import { CapturedResource, evaluateCluster, Evaluation, isSecret, mockPasswordResult, unwrap } from "../support/mock-capture";
 
 const CONTAINER = "docker:index/container:Container";
@@ -205,14 +205,42 @@ describe("L1 scale-out: adding a fourth node", function () {
         const before = new Map(three.resources.map((r) => [key(r), r]));
         const added = four.resources.filter((r) => !before.has(key(r)));
         assert.ok(added.length > 20, `expected a full node, got ${added.length}`);
-        for (const r of added) assert.match(r.name, /(^|-)node4-/, `unexpected new resource ${key(r)}`);
+        // node4's own resources, and node4's peer entries on node1-3 plus theirs on node4.
+        for (const r of added) assert.match(r.name, /(^|-)node4-|-vrrp-peer-on-node4$/, `unexpected new resource ${key(r)}`);
         const removed = three.resources.filter((r) => !four.resources.some((x) => key(x) === key(r)));
         assert.deepStrictEqual(removed.map(key), []);
         const changed = four.resources
             .filter((r) => before.has(key(r)))
             .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(before.get(key(r))!.inputs))
             .map((r) => r.name);
-        for (const name of changed) assert.match(name, /-lb-(haproxy|keepalived)$/, `${name} changed although it is not LB membership`);
-        assert.ok(changed.length > 0, "existing balancers must learn about node4");
+        // haproxy learns a backend; keepalived.conf stays as it is (peers arrive as files).
+        assert.deepStrictEqual(changed.sort(), ["node1-lb-haproxy", "node2-lb-haproxy", "node3-lb-haproxy"]);
+    });
+});
+
+describe("L1 scale-in: removing a node from the middle", function () {
+    this.timeout(60000);
+    it("removes only that node's resources; the others' keepalived stays untouched; the leaving node's balancer goes first", async () => {
+        const four = await evaluateCluster(raw(prodConfig(4)));
+        const three = await evaluateCluster(raw(prodConfig(4, { nodes: prodNodes(4).filter((n) => n.name !== "node2") })));
+        const key = (r: CapturedResource) => `${r.type}::${r.name}`;
+        const after = new Map(three.resources.map((r) => [key(r), r]));
+        const removed = four.resources.filter((r) => !after.has(key(r)));
+        for (const r of removed) assert.match(r.name, /(^|-)node2-|-vrrp-peer-on-node2$/, `unexpected removal ${key(r)}`);
+        const changed = three.resources
+            .filter((r) => four.resources.some((x) => key(x) === key(r)))
+            .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(four.resources.find((x) => key(x) === key(r))!.inputs))
+            .map((r) => r.name);
+        // Only haproxy backends change: no keepalived reload, no shifted priorities, no drained node.
+        assert.deepStrictEqual(changed.sort(), ["node1-lb-haproxy", "node3-lb-haproxy", "node4-lb-haproxy"]);
+        // Deletion runs in reverse dependency order. node2's keepalived waits for its peer entries,
+        // so it stops (handing the VIP over) before node1/3/4 forget node2; its haproxy waits for
+        // node2's gate and retire step, so the balancer goes before the drain and the containers.
+        const deps = (name: string) => [...(four.dependencies.get(`${REMOTE_CMD}::${name}`) ?? [])] as string[];
+        for (const on of ["node1", "node3", "node4"]) assert.ok(deps("node2-lb-keepalived").includes(`${REMOTE_CMD}::node2-lb-vrrp-peer-on-${on}`), on);
+        assert.ok(deps("node2-lb-haproxy").includes(`${REMOTE_CMD}::node2-gate`));
+        assert.ok(deps("node2-lb-haproxy").includes(`${REMOTE_CMD}::node2-retire`));
+        assert.ok(deps("node2-retire").some((d) => d.includes("node2-harbor-proxy")), "retire (drain on delete) runs before the containers go");
+        assert.match(four.one(REMOTE_CMD, "node2-retire").inputs.delete, /drained/);
     });
 });

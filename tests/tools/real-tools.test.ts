@@ -20,7 +20,7 @@ import { ContainerSpec, SharedValues } from "../../components/profiles/types";
 import { REGISTRY_USER } from "../../components/profiles/v2";
 import { harborRedisValues } from "../../components/redis/harbor-values";
 import { v2NodeProbes } from "../../components/profiles/v2-probes";
-import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig } from "../../components/scripts/load-balancer";
+import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate } from "../../components/scripts/load-balancer";
 import { prodConfig, raw } from "../support/fixtures";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-l2-"));
@@ -149,15 +149,23 @@ describe("L2 real tools accept the rendered configs", function () {
         // In a private mount namespace, /etc/keepalived holds exactly what the node gets: the
         // config and the track script (keepalived -t checks that the script exists and is safe).
         const dir = fs.mkdtempSync(path.join(tmp, "keepalived-"));
-        const check = (conf: string) => {
+        // The peer files come from the program's own vrrpPeerCreate scripts, run in the namespace.
+        const peerScripts = [spec.nodes[1], spec.nodes[2]].map((n) => vrrpPeerCreate(n)).join("\n");
+        const check = (conf: string, withPeers = true) => {
             fs.writeFileSync(path.join(dir, "keepalived.conf"), conf);
             fs.writeFileSync(path.join(dir, "harbor-ha-check.sh"), renderHealthCheckScript(spec), { mode: 0o755 });
-            const sh = `mkdir -p /etc/keepalived && mount -t tmpfs -o mode=0755 tmpfs /etc/keepalived && cp -p ${dir}/* /etc/keepalived/ && exec ${bin("keepalived")} -t -f ${LB_PATHS.keepalivedCfg}`;
+            fs.writeFileSync(path.join(dir, "peers.sh"), withPeers ? peerScripts : "true\n");
+            const sh = `mkdir -p /etc/keepalived && mount -t tmpfs -o mode=0755 tmpfs /etc/keepalived && cp -p ${dir}/keepalived.conf ${dir}/harbor-ha-check.sh /etc/keepalived/ && ` +
+                `sh ${dir}/peers.sh >/dev/null && exec ${bin("keepalived")} -t -f ${LB_PATHS.keepalivedCfg}`;
             return run("unshare", ["--mount", "--propagation", "private", "sh", "-c", sh]);
         };
-        const r = check(renderKeepalivedConfig(spec, spec.nodes[0], ["10.20.0.12", "10.20.0.13"]));
+        const r = check(renderKeepalivedConfig(spec, spec.nodes[0], true));
         assert.strictEqual(r.status, 0, r.stdout + r.stderr);
-        const bad = check(renderKeepalivedConfig(spec, spec.nodes[0], []).replace("virtual_router_id", "virtual_router_idd"));
+        // Why keepalived waits for its peer files: with none, keepalived falls back to multicast.
+        const none = check(renderKeepalivedConfig(spec, spec.nodes[0], true), false);
+        assert.notStrictEqual(none.status, 0);
+        assert.match(none.stdout + none.stderr, /without any unicast peers/);
+        const bad = check(renderKeepalivedConfig(spec, spec.nodes[0], true).replace("virtual_router_id", "virtual_router_idd"));
         assert.notStrictEqual(bad.status, 0, "keepalived -t must reject an unknown keyword");
     });
 
