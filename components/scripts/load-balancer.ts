@@ -64,18 +64,6 @@ export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends:
     });
 }
 
-/**
- * How much a failing track script lowers a node's VRRP priority: more than the spread of all
- * priorities, so any node that passes outranks every node that fails, and the order among
- * failing nodes is kept (the VIP does not wander when all fail together).
- */
-export function trackWeight(spec: ClusterSpec): number {
-    const ps = spec.nodes.map((n) => n.priority);
-    // At least 100, the spread of the default priorities (101..200): adding or removing a node
-    // then leaves every other node's keepalived.conf as it is.
-    return Math.min(253, Math.max(100, Math.max(...ps) - Math.min(...ps) + 1));
-}
-
 /** `hasPeers`: other keepalived hosts exist (their addresses arrive as files in LB_PATHS.peersDir). */
 export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, hasPeers: boolean): string {
     const lb = spec.loadBalancer;
@@ -86,7 +74,6 @@ export function renderKeepalivedConfig(spec: ClusterSpec, node: NodeSpec, hasPee
         virtualRouterId: lb.virtualRouterId,
         priority: node.priority,
         preemptDelay: lb.preemptDelaySeconds,
-        trackWeight: trackWeight(spec),
         advertInterval: lb.advertIntervalSeconds,
         address: node.address,
         peersInclude: hasPeers ? `${LB_PATHS.peersDir}/*.conf` : undefined,

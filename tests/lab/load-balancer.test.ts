@@ -1,13 +1,11 @@
 /**
- * L4: LoadBalancerMember on the lab: the program's haproxy and keepalived commands (captured under
- * mocks, run over SSH) on 3 nodes, with real VRRP between them and the host reaching the VIP.
+ * L4: the load balancer and the rollout steps on the lab: the program's haproxy, keepalived, VRRP
+ * peer, drain and gate commands (captured under mocks, run over SSH) on 3 nodes, with real VRRP
+ * between them and the host reaching the VIP.
  *
- * Harbor itself cannot run here (no registry to pull its images from). Each node instead runs a
- * small Python HTTPS service on the node's Harbor proxy port that STANDS IN FOR HARBOR'S PROXY.
- * It replays, byte for byte, the bodies a real Harbor v2.15.2 answered to `GET /api/v2.0/health`
- * (tests/fixtures/real-harbor/: all healthy, and registryctl stopped), with HTTP 200 in both
- * cases as Harbor does; the test switches it to the unhealthy capture with a flag file.
- * `GET /standin/node` names the node that answered (test-only; real Harbor has no such path).
+ * Harbor itself cannot run here: each node runs the stand-in of tests/lab/harbor-standin.ts
+ * instead (what it stands for and where its answers come from is written there). The real
+ * Harbor v2.15.2 answers to the same probes are exercised by the end-to-end suite's gates.
  *
  * Request loops from the host are bounded in count and time and go only to the lab's VIP.
  */
@@ -15,65 +13,18 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as https from "https";
+import { v2NodeProbes } from "../../components/profiles/v2-probes";
+import { rolloutWaves } from "../../components/rollout";
 import { LB_PATHS } from "../../components/scripts/load-balancer";
 import { describeLab } from "./fixture";
+import { FLAGS_DIR, STANDIN_DIR, STANDIN_PY, StandinConfig, standinUnit } from "./harbor-standin";
 import { copyToNode, host, killNode, labInfo, labNodes, LabNode, sleep, ssh, sshOut, startNode } from "./lab";
 import { evaluateForLab, LabProgram } from "./program";
 
-const UNHEALTHY_FLAG = "/run/harbor-standin-unhealthy";
-
 const FIXTURES = path.join(__dirname, "../fixtures/real-harbor");
-export const HEALTHY_BODY = fs.readFileSync(path.join(FIXTURES, "health-v2.15.2-healthy.json"));
-export const UNHEALTHY_BODY = fs.readFileSync(path.join(FIXTURES, "health-v2.15.2-registryctl-unhealthy.json"));
-const STANDIN_DIR = "/etc/harbor-standin";
-
-/** The stand-in for Harbor's proxy (see the file comment). Test fixture, not program code. */
-const STANDIN_PY = `#!/usr/bin/python3
-# Stands in for Harbor's proxy in the harbor-ha lab: replays a real Harbor v2.15.2's
-# /api/v2.0/health bodies (healthy.json / unhealthy.json, captured), switchable by a flag file.
-import http.server, json, os, socket, ssl, sys
-port, flag, cert, key, bodies = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-NODE = socket.gethostname()
-HEALTHY = open(os.path.join(bodies, "healthy.json"), "rb").read()
-UNHEALTHY = open(os.path.join(bodies, "unhealthy.json"), "rb").read()
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        if self.path == "/api/v2.0/health":
-            data = UNHEALTHY if os.path.exists(flag) else HEALTHY
-        elif self.path == "/standin/node":
-            data = json.dumps({"node": NODE}).encode()
-        else:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Set-Cookie", "sid=standin; Path=/; HttpOnly")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(data)
-    def log_message(self, *args):
-        pass
-server = http.server.ThreadingHTTPServer(("0.0.0.0", port), Handler)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-server.serve_forever()
-`;
-
-function standinUnit(port: number): string {
-    return `[Unit]
-Description=harbor-ha lab: stand-in for Harbor's proxy (/api/v2.0/health)
-After=network.target
-[Service]
-ExecStart=/usr/bin/python3 /usr/local/lib/harbor-standin.py ${port} ${UNHEALTHY_FLAG} ${STANDIN_DIR}/cert.pem ${STANDIN_DIR}/key.pem ${STANDIN_DIR}
-Restart=always
-RestartSec=0.2
-[Install]
-WantedBy=multi-user.target
-`;
-}
+const HEALTHY_BODY = fs.readFileSync(path.join(FIXTURES, "health-v2.15.2-healthy.json"));
+/** Seconds a real Harbor v2.15.2 still answered /api/v2.0/health after PostgreSQL froze (db-frozen series). */
+const DB_FROZEN_ANSWERS_FOR_S = 10;
 
 interface Req {
     sentAt: number;
@@ -83,7 +34,7 @@ interface Req {
     error?: string;
 }
 
-describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", function () {
+describeLab("L4 LoadBalancer and rollout on the lab (keepalived VIP + haproxy, 3 nodes)", function () {
     let prog: LabProgram;
     let vip: string;
     let frontendPort: number;
@@ -185,26 +136,44 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
         const res: Record<string, string> = {};
         for (const l of lines) {
             const f = l.split(",");
-            if (f[0] === "harbor_nodes" && f[1] !== "BACKEND") res[f[1]] = f[st];
+            if (f[0] === "harbor_nodes" && f[1] !== "BACKEND" && !f[1].endsWith("-failopen")) res[f[1]] = f[st];
         }
         return res;
     }
 
     async function standinsHealthy(): Promise<void> {
-        await Promise.all(labNodes().map((n) => ssh(n, `rm -f ${UNHEALTHY_FLAG}`)));
+        await Promise.all(labNodes().map((n) => ssh(n, `rm -f ${FLAGS_DIR}/*`)));
+    }
+
+    /** The node VRRP elects when all are healthy: the highest priority. */
+    function expectedMaster(p: LabProgram = prog): LabNode {
+        const top = [...p.ev.spec.nodes].sort((a, b) => b.priority - a.priority)[0];
+        return labNodes().find((n) => n.name === top.name)!;
     }
 
     /** All nodes up and in rotation, VIP on the highest-priority node. */
-    async function steadyState(timeoutMs = 60_000): Promise<void> {
-        const first = labNodes()[0].name;
+    async function steadyState(timeoutMs = 60_000, nodes = labNodes(), master = expectedMaster()): Promise<void> {
+        const first = master.name;
         await waitFor(`VIP on ${first} only`, async () => (await vipHolders()).join() === first, timeoutMs);
         await waitFor("every backend UP in haproxy on every node", async () => {
-            for (const n of labNodes()) {
+            for (const n of nodes) {
                 const s = await haproxyServers(n).catch(() => ({}) as Record<string, string>);
-                if (labNodes().some((m) => !String(s[m.name]).startsWith("UP"))) return false;
+                if (nodes.some((m) => !String(s[m.name]).startsWith("UP"))) return false;
             }
             return true;
         }, timeoutMs, 250);
+    }
+
+
+    /** Every LB command of the program for these nodes, in the order the engine runs them. */
+    async function installBalancers(p: LabProgram, nodes: LabNode[] = labNodes()): Promise<void> {
+        const names = nodes.map((n) => n.name);
+        const entries = p.ev.byType("command:remote:Command").map((c) => c.name).filter((x) => /-lb-vrrp-peer-on-/.test(x));
+        await Promise.all(entries.filter((e) => names.some((n) => e.startsWith(`${n}-`) || e.endsWith(`-on-${n}`))).map((e) => p.ok(e)));
+        await Promise.all(nodes.map(async (n) => {
+            await p.ok(`${n.name}-lb-haproxy`);
+            await p.ok(`${n.name}-lb-keepalived`);
+        }));
     }
 
     before(async function () {
@@ -213,27 +182,32 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
         const spec = prog.ev.spec;
         vip = labInfo().vip;
         assert.strictEqual(spec.loadBalancer.vip, vip);
+        assert.strictEqual(spec.harbor.protocol, "https", "the stand-in serves https like the default config");
         frontendPort = spec.loadBalancer.frontendPort;
         hostname = spec.harbor.hostname;
-        const m = /stats socket (\S+)/.exec(prog.script("node1-lb-haproxy"));
-        assert.ok(m, "the haproxy config has a stats socket");
-        statsSocket = m![1];
-        // The stand-in for Harbor's proxy on each node's proxy port (https, as the config says).
+        statsSocket = LB_PATHS.statsSocket;
+        assert.ok(prog.script("node1-lb-haproxy").includes(`stats socket ${statsSocket}`));
         await Promise.all(
             labNodes().map(async (n, i) => {
-                const port = spec.harbor.protocol === "https" ? spec.nodes[i].httpsPort : spec.nodes[i].httpPort;
-                assert.strictEqual(spec.harbor.protocol, "https", "the stand-in serves https like the default config");
-                await ssh(n, "mkdir -p /etc/harbor-standin /usr/local/lib");
+                const node = spec.nodes[i];
+                const probes = v2NodeProbes(spec, node);
+                const cfg: StandinConfig = {
+                    flags: FLAGS_DIR, healthyBody: `${STANDIN_DIR}/healthy.json`, cert: `${STANDIN_DIR}/cert.pem`, key: `${STANDIN_DIR}/key.pem`,
+                    trafficPort: node.httpsPort, probes,
+                };
+                await ssh(n, `mkdir -p ${STANDIN_DIR} ${FLAGS_DIR} /usr/local/lib; rm -f ${FLAGS_DIR}/*`);
+                // The components' fixed addresses, on loopback (no Harbor network exists in this suite).
+                await ssh(n, probes.map((p) => `ip addr replace ${p.address}/32 dev lo`).join("; "));
                 await copyToNode(n, "/usr/local/lib/harbor-standin.py", STANDIN_PY);
                 await copyToNode(n, `${STANDIN_DIR}/healthy.json`, HEALTHY_BODY);
-                await copyToNode(n, `${STANDIN_DIR}/unhealthy.json`, UNHEALTHY_BODY);
-                await copyToNode(n, "/etc/systemd/system/harbor-standin.service", standinUnit(port));
+                await copyToNode(n, `${STANDIN_DIR}/config.json`, JSON.stringify(cfg));
+                await copyToNode(n, "/etc/systemd/system/harbor-standin.service", standinUnit(`${STANDIN_DIR}/config.json`));
                 await ssh(
                     n,
-                    "cd /etc/harbor-standin && { [ -s key.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -days 2 " +
+                    `cd ${STANDIN_DIR} && { [ -s key.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -days 2 ` +
                         `-subj /CN=${hostname} -keyout key.pem -out cert.pem 2>/dev/null; }; ` +
-                        `rm -f ${UNHEALTHY_FLAG}; systemctl daemon-reload; systemctl enable -q harbor-standin; systemctl restart harbor-standin; ` +
-                        `for i in $(seq 1 50); do curl -fsk https://127.0.0.1:${port}/api/v2.0/health && exit 0; sleep 0.1; done; exit 1`,
+                        `systemctl daemon-reload; systemctl enable -q harbor-standin; systemctl restart harbor-standin; ` +
+                        `for i in $(seq 1 50); do curl -fsk https://127.0.0.1:${node.httpsPort}/api/v2.0/health >/dev/null && exit 0; sleep 0.1; done; exit 1`,
                 );
             }),
         );
@@ -241,37 +215,35 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
 
     after(async function () {
         await standinsHealthy().catch(() => undefined);
-        // The lab is shared by the suites that follow: free the Harbor proxy ports again.
-        await Promise.all(labNodes().map((n) => ssh(n, "systemctl disable -q --now harbor-standin 2>/dev/null || true", { check: false })));
+        // The lab is shared by the suites that follow: free the ports and addresses again.
+        await Promise.all(labNodes().map((n, i) => ssh(n,
+            "systemctl disable -q --now harbor-standin 2>/dev/null || true; " +
+            v2NodeProbes(prog.ev.spec, prog.ev.spec.nodes[i]).map((p) => `ip addr del ${p.address}/32 dev lo 2>/dev/null || true`).join("; "),
+            { check: false })));
         if (results.length) console.log(`\n      LoadBalancer measurements:\n${results.map((r) => `        ${r}`).join("\n")}\n`);
     });
 
-    it("installs the program's haproxy and keepalived configs on all 3 nodes; the VIP answers", async function () {
+    it("installs the program's haproxy, keepalived and VRRP peer files on all 3 nodes; the VIP answers", async function () {
         this.timeout(180_000);
-        // as the engine would: per node haproxy, then keepalived (dependsOn); nodes in parallel
-        await Promise.all(
-            labNodes().map(async (n) => {
-                await prog.ok(`${n.name}-lb-haproxy`);
-                await prog.ok(`${n.name}-lb-keepalived`);
-            }),
-        );
+        // The first wave's drain has run before any balancer exists; the gate undrains it later.
+        await installBalancers(prog);
         for (const n of labNodes()) {
             assert.strictEqual(await sshOut(n, "systemctl is-active haproxy keepalived | sort -u"), "active", n.name);
             assert.strictEqual(await sshOut(n, "systemctl is-enabled haproxy keepalived | sort -u"), "enabled", n.name);
+            const peers = (await sshOut(n, `cat ${LB_PATHS.peersDir}/*.conf | sort`)).split("\n");
+            assert.deepStrictEqual(peers, labNodes().filter((m) => m !== n).map((m) => m.ip).sort(), `${n.name} peers`);
         }
         const t0 = Date.now();
         await steadyState(60_000);
-        results.push(`VIP up on ${labNodes()[0].name} and all backends UP ${Date.now() - t0} ms after the configs were installed`);
+        results.push(`VIP up on ${expectedMaster().name} (priorities ${prog.ev.spec.nodes.map((n) => `${n.name}=${n.priority}`).join(" ")}) and all backends UP ${Date.now() - t0} ms after the configs were installed`);
         const rs = await Promise.all(Array.from({ length: 30 }, () => request("/standin/node", 3000)));
         assert.ok(rs.every((r) => r.ok), `failed: ${rs.filter((r) => !r.ok).map((r) => r.error).join(", ")}`);
         const served = new Set(rs.map((r) => r.node));
         assert.ok(served.size >= 2, `haproxy balanced across ${[...served].join(", ")}`);
-        const health = await request("/api/v2.0/health");
-        assert.ok(health.ok);
         lbUp = true;
     });
 
-    it("installs a health-check script keepalived can execute, which passes on a healthy node", async function () {
+    it("installs a track script keepalived can execute, which passes while haproxy serves", async function () {
         assert.ok(lbUp, "the load balancer never came up (see the first test)");
         // keepalived runs its track script with a plain execve (no shell fallback): do the same
         for (const n of labNodes()) {
@@ -291,54 +263,200 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
             }
         }
         assert.deepStrictEqual(await pids(), before);
-        assert.deepStrictEqual(await vipHolders(), [labNodes()[0].name]);
+        assert.deepStrictEqual(await vipHolders(), [expectedMaster().name]);
     });
 
-    it("a node reporting unhealthy JSON leaves haproxy and gives up the VIP; healthy again, it rejoins", async function () {
+    it("a component stopped on one node takes that node out of every haproxy within 5 s; the VIP stays", async function () {
         assert.ok(lbUp, "the load balancer never came up (see the first test)");
-        this.timeout(180_000);
-        const [n1, n2] = labNodes();
+        this.timeout(120_000);
         await steadyState();
-        const loop = requestLoop(100, 60_000);
+        const victim = labNodes().find((n) => n !== expectedMaster())!;
+        const loop = requestLoop(50, 60_000);
         await sleep(500);
         const t0 = Date.now();
-        await ssh(n1, `touch ${UNHEALTHY_FLAG}`);
+        await ssh(victim, `touch ${FLAGS_DIR}/stop-registryctl`);
         try {
-            await unhealthyCycle(n1, n2, loop, t0);
+            const outMs = await waitFor(`${victim.name} DOWN in every haproxy`, async () => {
+                for (const n of labNodes()) if (!((await haproxyServers(n))[victim.name] ?? "").startsWith("DOWN")) return undefined;
+                return Date.now() - t0;
+            }, 30_000, 100);
+            await sleep(2000);
+            const t1 = Date.now();
+            await sleep(2000);
+            const snap = await loop.snapshot();
+            assert.ok(snap.filter((r) => r.sentAt >= t1).every((r) => r.ok && r.node !== victim.name), "no request reaches the node once it is out");
+            await ssh(victim, `rm -f ${FLAGS_DIR}/stop-registryctl`);
+            await steadyState();
+            const all = await loop.stop();
+            const failed = all.filter((r) => !r.ok);
+            results.push(`registryctl stopped on ${victim.name}: out of all 3 haproxies after ${outMs} ms (Harbor's /api/v2.0/health: ~60 s); ${failed.length}/${all.length} requests failed over the cycle; VIP stayed on ${expectedMaster().name}`);
+            assert.ok(outMs <= 5000, `${outMs} ms`);
+            assert.deepStrictEqual(await vipHolders(), [expectedMaster().name]);
         } finally {
             await loop.stop();
             await standinsHealthy();
         }
     });
 
-    async function unhealthyCycle(n1: LabNode, n2: LabNode, loop: ReturnType<typeof requestLoop>, t0: number): Promise<void> {
-        const vipGone = await waitFor("VIP off node1", async () => {
-            const h = await vipHolders();
-            return h.length === 1 && h[0] !== n1.name ? Date.now() - t0 : undefined;
-        }, 30_000);
-        const down = await waitFor("node1 DOWN in haproxy on node2", async () => ((await haproxyServers(n2))[n1.name] ?? "").startsWith("DOWN") ? Date.now() - t0 : undefined, 30_000, 200);
-        await sleep(1500);
-        const tOut = Date.now();
-        await sleep(3000);
-        const during = await loop.snapshot();
-        // once marked down, no request through the VIP reaches node1
-        const late = during.filter((r) => r.sentAt >= tOut);
-        assert.ok(late.length >= 10);
-        assert.ok(late.every((r) => r.ok && r.node !== n1.name), `after ${tOut - t0} ms: ${late.map((r) => r.node ?? r.error).join(",")}`);
+    for (const [what, answersFor] of [["Redis frozen (hangs at once)", 0], ["PostgreSQL frozen (answers ~10 s, then hangs)", DB_FROZEN_ANSWERS_FOR_S]] as const) {
+        it(`a shared-dependency outage on every node at once (${what}): the VIP stays, haproxy keeps routing, nothing is refused`, async function () {
+            assert.ok(lbUp, "the load balancer never came up (see the first test)");
+            this.timeout(120_000);
+            await steadyState();
+            const master = expectedMaster();
+            const loop = requestLoop(50, 60_000);
+            await sleep(500);
+            await Promise.all(labNodes().map((n) => ssh(n, `echo ${answersFor} > ${FLAGS_DIR}/hang`)));
+            const t0 = Date.now();
+            const states: string[] = [];
+            while (Date.now() - t0 < (answersFor + 12) * 1000) {
+                assert.deepStrictEqual(await vipHolders(), [master.name], "the VIP must stay put");
+                for (const n of labNodes()) states.push(...Object.values(await haproxyServers(n)));
+                await sleep(500);
+            }
+            await Promise.all(labNodes().map((n) => ssh(n, `rm -f ${FLAGS_DIR}/hang`)));
+            const tBack = Date.now();
+            await sleep(2000);
+            const all = await loop.stop();
+            const refused = all.filter((r) => /ECONNREFUSED|ECONNRESET|EHOSTUNREACH/.test(r.error ?? ""));
+            const during = all.filter((r) => r.sentAt > t0 + answersFor * 1000 + 500 && r.sentAt < tBack - 1500);
+            const after = all.filter((r) => r.sentAt >= tBack + 200);
+            results.push(`shared outage, ${what}: VIP stayed on ${master.name}; haproxy states seen ${[...new Set(states)].join("/")}; ` +
+                `${refused.length} refused/reset of ${all.length}; while hanging ${during.filter((r) => !r.ok).length}/${during.length} timed out (Harbor's own behaviour); after: ${after.filter((r) => r.ok).length}/${after.length} ok`);
+            assert.deepStrictEqual([...new Set(states)], ["UP"], "every node stays in rotation");
+            assert.strictEqual(refused.length, 0, refused.map((r) => r.error).join(","));
+            assert.ok(after.length > 10 && after.every((r) => r.ok), "requests succeed the moment the dependency is back");
+        });
+    }
 
-        const t1 = Date.now();
-        await ssh(n1, `rm -f ${UNHEALTHY_FLAG}`);
-        const back = await waitFor("VIP back on node1", async () => ((await vipHolders()).join() === n1.name ? Date.now() - t1 : undefined), 30_000);
-        await waitFor("node1 UP in haproxy on node2", async () => ((await haproxyServers(n2))[n1.name] ?? "").startsWith("UP"), 30_000, 200);
-        await sleep(2000);
-        const all = await loop.stop();
-        const after = all.filter((r) => r.sentAt >= Date.now() - 1500);
-        assert.ok(after.some((r) => r.node === n1.name), `node1 not serving again: ${after.map((r) => r.node ?? r.error).join(",")}`);
-        const failed = all.filter((r) => !r.ok).length;
-        results.push(
-            `unhealthy node1: VIP left it after ${vipGone} ms, haproxy marked it DOWN after ${down} ms; healthy again: VIP back after ${back} ms; ` +
-                `${failed}/${all.length} requests failed over the whole cycle`,
-        );
+    it("a rolling restart of all 3 nodes through the program's drain and gate: 0 failed requests (one every 50 ms)", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
+        this.timeout(300_000);
+        await steadyState();
+        const loop = requestLoop(50, 240_000);
+        await sleep(1000);
+        const perWave: string[] = [];
+        try {
+            for (const wave of rolloutWaves(prog.ev.spec.nodes, prog.ev.spec.rollout.maxUnavailable)) {
+                const t0 = Date.now();
+                await Promise.all(wave.map(async (w) => {
+                    const n = labNodes().find((x) => x.name === w.name)!;
+                    const d = await prog.ok(`${n.name}-drain`);
+                    assert.match(d.stdout, /drained/);
+                    // The containers being replaced: every listener of the node gone for 3 s.
+                    await ssh(n, `touch ${FLAGS_DIR}/stop-all; sleep 3; rm -f ${FLAGS_DIR}/stop-all`);
+                    const g = await prog.ok(`${n.name}-gate`);
+                    assert.match(g.stdout, /back in rotation/);
+                }));
+                perWave.push(`${wave.map((w) => w.name).join("+")} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+            }
+            await sleep(1500);
+        } finally {
+            const all = await loop.stop();
+            const failed = all.filter((r) => !r.ok);
+            let gap = 0;
+            for (let i = 1; i < all.length; i++) if (all[i].ok) {
+                const prevOk = all.slice(0, i).reverse().find((r) => r.ok);
+                if (prevOk) gap = Math.max(gap, all[i].doneAt - prevOk.doneAt);
+            }
+            results.push(`rolling restart (drain -> 3 s down -> gate), waves ${perWave.join(", ")}: ${failed.length}/${all.length} failed, longest gap between answers ${gap} ms`);
+            assert.strictEqual(failed.length, 0, failed.map((r) => r.error).join(","));
+        }
+    });
+
+    it("a gate that never sees its node healthy fails within its bound, naming the node and the component", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
+        this.timeout(120_000);
+        const short = await evaluateForLab({ rollout: { gateTimeoutSeconds: 10 } });
+        const n = labNodes()[2];
+        await ssh(n, `touch ${FLAGS_DIR}/stop-portal`);
+        try {
+            await short.ok(`${n.name}-drain`);
+            const t0 = Date.now();
+            const g = await short.run(`${n.name}-gate`);
+            const ms = Date.now() - t0;
+            results.push(`gate with portal stopped on ${n.name}: failed after ${ms} ms (bound 10 s): ${g.stderr.trim()}`);
+            assert.strictEqual(g.code, 1);
+            assert.match(g.stderr, new RegExp(`node ${n.name}: +portal not answering after 10 s`));
+            assert.ok(ms < 15_000, `${ms} ms`);
+            // The node stays drained; the others serve.
+            assert.strictEqual((await haproxyServers(labNodes()[0]))[n.name], "DOWN");
+        } finally {
+            await ssh(n, `rm -f ${FLAGS_DIR}/stop-portal`);
+            await prog.ok(`${n.name}-gate`);
+        }
+    });
+
+    it("a node whose balancer flaps every 2 s for 30 s moves the VIP at most once per preemptDelaySeconds", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
+        this.timeout(180_000);
+        await steadyState();
+        const master = expectedMaster();
+        const delay = prog.ev.spec.loadBalancer.preemptDelaySeconds;
+        const holders: { t: number; h: string }[] = [];
+        const t0 = Date.now();
+        const sampler = (async () => {
+            while (Date.now() - t0 < 45_000) {
+                holders.push({ t: Date.now() - t0, h: (await vipHolders()).join("+") });
+                await sleep(100);
+            }
+        })();
+        // haproxy down 2 s, up 2 s, for 30 s (the track script fails within its fall of 2 s).
+        await ssh(master, "for i in $(seq 1 8); do systemctl kill -s KILL haproxy; sleep 2; systemctl start haproxy; sleep 2; done", { timeoutMs: 60_000 });
+        await sampler;
+        const moves = holders.filter((x, i) => i > 0 && x.h !== holders[i - 1].h && x.h !== "");
+        const two = holders.filter((x) => x.h.includes("+"));
+        results.push(`haproxy on ${master.name} flapping 2 s/2 s for 32 s, preempt_delay ${delay} s: VIP moves ${moves.map((m) => `${(m.t / 1000).toFixed(1)}s->${m.h}`).join(", ")}; two holders in ${two.length} samples`);
+        assert.strictEqual(two.length, 0, "never two VIP holders");
+        assert.ok(moves.length <= 1 + Math.floor(45 / delay), `${moves.length} moves`);
+        await steadyState(90_000);
+    });
+
+    for (const which of ["holding the VIP", "not holding the VIP"] as const) {
+        it(`removing a node ${which} and adding it back: never two VIP holders, requests through the VIP counted`, async function () {
+            assert.ok(lbUp, "the load balancer never came up (see the first test)");
+            this.timeout(240_000);
+            await steadyState();
+            const gone = which === "holding the VIP" ? expectedMaster() : labNodes().find((n) => n !== expectedMaster())!;
+            const rest = labNodes().filter((n) => n !== gone);
+            const without = await evaluateForLab({ nodes: prog.ev.spec.nodes.filter((n) => n.name !== gone.name).map((n) => ({ name: n.name, address: n.address })) });
+            const holders: string[] = [];
+            let sampling = true;
+            const sampler = (async () => { while (sampling) { holders.push((await vipHolders()).join("+")); await sleep(50); } })();
+            const loop = requestLoop(50, 120_000);
+            await sleep(1000);
+            const t0 = Date.now();
+            try {
+                // As the engine orders it: updates first, then the removed node's deletes in
+                // reverse dependency order (keepalived, its peer entries, haproxy, retire).
+                await Promise.all(rest.map((n) => without.ok(`${n.name}-lb-haproxy`)));
+                await prog.ok(`${gone.name}-lb-keepalived`, "delete");
+                await Promise.all(prog.ev.byType("command:remote:Command").map((c) => c.name)
+                    .filter((x) => x.startsWith(`${gone.name}-lb-vrrp-peer-on-`) || x.endsWith(`-lb-vrrp-peer-on-${gone.name}`))
+                    .map((x) => prog.ok(x, "delete")));
+                await prog.ok(`${gone.name}-lb-haproxy`, "delete");
+                const r = await prog.ok(`${gone.name}-retire`, "delete");
+                assert.match(r.stdout, /drained/);
+                await steadyState(60_000, rest, expectedMaster(without));
+                const removal = Date.now() - t0;
+                // Back in: entries, the others' haproxy, then its own balancer.
+                await installBalancers(prog, [gone]);
+                await Promise.all(rest.map((n) => prog.ok(`${n.name}-lb-haproxy`)));
+                await steadyState(90_000);
+                await sleep(1000);
+                sampling = false;
+                await sampler;
+                const all = await loop.stop();
+                const failed = all.filter((r) => !r.ok);
+                results.push(`remove ${gone.name} (${which}) in ${removal} ms and add it back: ${failed.length}/${all.length} requests failed (${[...new Set(failed.map((f) => f.error))].join(",")}); ` +
+                    `VIP holders seen ${[...new Set(holders)].join(" ")}`);
+                assert.ok(!holders.some((h) => h.includes("+")), `two VIP holders at once: ${[...new Set(holders)].join(" ")}`);
+                if (which === "not holding the VIP") assert.strictEqual(failed.length, 0, failed.map((r) => r.error).join(","));
+            } finally {
+                sampling = false;
+                await loop.stop();
+            }
+        });
     }
 
     /**
@@ -347,10 +465,10 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
      */
     async function failoverRuns(p: LabProgram): Promise<{ vipMs: number; recoveryMs: number; failed: number }> {
         const runs: { vipMs: number; recoveryMs: number; failed: number; sent: number; rejoinFailed: number }[] = [];
-        const master = labNodes()[0];
+        const master = expectedMaster(p);
         const lb = p.ev.spec.loadBalancer;
         for (let i = 0; i < 5; i++) {
-            await steadyState(90_000);
+            await steadyState(90_000, labNodes(), master);
             const loop = requestLoop(100, 60_000);
             await sleep(1000);
             const t0 = Date.now();
@@ -373,7 +491,7 @@ describeLab("L4 LoadBalancer on the lab (keepalived VIP + haproxy, 3 nodes)", fu
             // the node comes back (Harbor's containers would restart with it; the stand-in unit does)
             const rejoin = requestLoop(100, 120_000);
             await startNode(master);
-            await steadyState(90_000);
+            await steadyState(90_000, labNodes(), master);
             await sleep(1000);
             const rj = await rejoin.stop();
             const rejoinFailed = rj.filter((r) => !r.ok).length;

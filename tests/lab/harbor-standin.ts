@@ -1,0 +1,167 @@
+/**
+ * The lab's stand-in for one node's Harbor (test fixture, not program code). Harbor itself cannot
+ * run in the lab (no registry to pull its images from), so each lab node runs this small Python
+ * service instead, on the addresses the real containers would have:
+ *
+ * - the node's client port (https): `GET /api/v2.0/health` replays, byte for byte, what a real
+ *   Harbor v2.15.2 answered (tests/fixtures/real-harbor/), and `GET /standin/node` names the node
+ *   that answered (test-only; real Harbor has no such path);
+ * - each component haproxy's node-local probes reach (profiles/v2-probes.ts), on the component's
+ *   fixed address, added to the node's loopback: the http ones answer 200 (the probes read only
+ *   the status; the 2xx is what Harbor's own images require of these paths in their Docker health
+ *   checks), the tcp ones accept and never answer, like a real core or jobservice waiting on a
+ *   frozen Redis.
+ *
+ * Switches (files in FLAGS_DIR on the node): `stop-<component>` closes that listener (connection
+ * refused, as when the container is gone; `stop-proxy` also closes the client port), `stop-all`
+ * closes everything (containers being replaced); `hang` with a number N inside makes the client
+ * port answer normally for N seconds after the file appeared and then never answer, which is how
+ * a real Harbor behaved with PostgreSQL frozen (N = 10) and with Redis frozen (N = 0)
+ * (../shared/reference/real-harbor/README.md).
+ */
+import { NodeProbe } from "../../components/profiles/types";
+
+export const FLAGS_DIR = "/run/harbor-standin";
+export const STANDIN_DIR = "/etc/harbor-standin";
+
+export const STANDIN_PY = String.raw`#!/usr/bin/python3
+import json, os, socket, ssl, sys, threading, time
+cfg = json.load(open(sys.argv[1]))
+FLAGS = cfg["flags"]
+NODE = socket.gethostname()
+HEALTHY = open(cfg["healthyBody"], "rb").read()
+
+def flag(name):
+    return os.path.exists(os.path.join(FLAGS, name))
+
+def hanging():
+    p = os.path.join(FLAGS, "hang")
+    try:
+        after = float(open(p).read().strip() or "0")
+        return time.time() - os.path.getmtime(p) >= after
+    except OSError:
+        return False
+
+def respond(conn, status, body, ctype):
+    head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n" % (status, "OK" if status == 200 else "Not Found", ctype, len(body))
+    if ctype == "application/json":
+        head += "Set-Cookie: sid=standin; Path=/; HttpOnly\r\n"
+    conn.sendall(head.encode() + b"\r\n" + body)
+
+def read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = conn.recv(4096)
+        if not d:
+            return None
+        data += d
+    return data.split(b" ")[1].decode() if b" " in data else "/"
+
+def serve_http(conn, traffic):
+    try:
+        path = read_request(conn)
+        if path is None:
+            return
+        if traffic:
+            while hanging():
+                time.sleep(0.1)
+            if path == "/api/v2.0/health":
+                respond(conn, 200, HEALTHY, "application/json")
+            elif path == "/standin/node":
+                respond(conn, 200, json.dumps({"node": NODE}).encode(), "application/json")
+            else:
+                respond(conn, 404, b"", "text/plain")
+        else:
+            respond(conn, 200, b"", "text/plain")
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+def hold(conn):
+    try:
+        while conn.recv(4096):
+            pass
+    except OSError:
+        pass
+    conn.close()
+
+class Listener(threading.Thread):
+    def __init__(self, name, addr, port, kind, tls=None):
+        super().__init__(daemon=True)
+        self.name_, self.addr, self.port, self.kind, self.tls = name, addr, port, kind, tls
+        self.sock = None
+        self.conns = set()
+    def wanted(self):
+        if flag("stop-all") or flag("stop-" + self.name_):
+            return False
+        return not (self.name_ == "traffic" and flag("stop-proxy"))
+    def run(self):
+        while True:
+            if self.wanted() and self.sock is None:
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind((self.addr, self.port)); s.listen(256); s.settimeout(0.1)
+                self.sock = s
+            if not self.wanted() and self.sock is not None:
+                self.sock.close(); self.sock = None
+                for c in list(self.conns):
+                    try: c.shutdown(socket.SHUT_RDWR)
+                    except OSError: pass
+                self.conns.clear()
+            if self.sock is None:
+                time.sleep(0.1); continue
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                continue
+            if self.kind == "tcp":
+                self.conns.add(conn)
+                threading.Thread(target=hold, args=(conn,), daemon=True).start()
+                continue
+            if self.tls:
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except (OSError, ssl.SSLError):
+                    conn.close(); continue
+            threading.Thread(target=serve_http, args=(conn, self.name_ == "traffic"), daemon=True).start()
+
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cfg["cert"], cfg["key"])
+ls = [Listener("traffic", "0.0.0.0", cfg["trafficPort"], "http", ctx)]
+for p in cfg["probes"]:
+    if p["component"] == "proxy":
+        continue  # the client port (bound on all addresses) is the proxy
+    ls.append(Listener(p["component"], p["address"], p["port"], p["kind"]))
+for l in ls:
+    l.start()
+while True:
+    time.sleep(3600)
+`;
+
+export interface StandinConfig {
+    flags: string;
+    healthyBody: string;
+    cert: string;
+    key: string;
+    trafficPort: number;
+    probes: NodeProbe[];
+}
+
+export function standinUnit(configPath: string): string {
+    return `[Unit]
+Description=harbor-ha lab: stand-in for one node's Harbor (see tests/lab/harbor-standin.ts)
+After=network.target
+[Service]
+ExecStart=/usr/bin/python3 /usr/local/lib/harbor-standin.py ${configPath}
+Restart=always
+RestartSec=0.2
+[Install]
+WantedBy=multi-user.target
+`;
+}
