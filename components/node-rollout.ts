@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { ClusterSpec, NodeSpec } from "./config/spec";
 import { NodeProbe } from "./profiles/types";
-import { drainScript, gateScript } from "./scripts/rollout";
+import { drainScript, gateScript, retireScript } from "./scripts/rollout";
 import { hostCommand, NodeAccess } from "./transport";
 
 export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -42,9 +42,9 @@ export function gateNode(
 }
 
 /**
- * Nothing on create; on delete (the node leaves the stack) the drain runs once more, after the
- * node's balancer has stopped and before its containers go, so in-flight transfers through the
- * other balancers' old haproxy processes can finish (bounded by rollout.drainTimeoutSeconds).
+ * Nothing on create; on delete (the node leaves the stack), after the node's balancer has
+ * stopped and before its containers go, it waits for in-flight transfers through the other
+ * balancers' old haproxy processes to finish (bounded by rollout.drainTimeoutSeconds).
  */
 export function retireNode(
     name: string,
@@ -54,7 +54,7 @@ export function retireNode(
     return hostCommand(
         name,
         args.access,
-        { create: `echo ${JSON.stringify(`harbor-ha: ${args.access.node.name} will be drained before it is removed`)}`, delete: drainScript(args.spec, args.access.node) },
+        { create: `echo ${JSON.stringify(`harbor-ha: ${args.access.node.name} will be drained before it is removed`)}`, delete: retireScript(args.spec, args.access.node) },
         { ...opts, dependsOn: args.after },
     );
 }

@@ -98,7 +98,7 @@ export function vrrpPeerCreate(peer: NodeSpec): string {
 /** Runs on a node once `peer`'s keepalived has stopped: forgets it. */
 export function vrrpPeerDelete(peer: NodeSpec): string {
     const file = `${LB_PATHS.peersDir}/${peer.name}.conf`;
-    return script(`if [ -f ${q(file)} ]; then rm -f ${q(file)}; ${reloadKeepalived}; fi`);
+    return script(`if [ -f ${q(file)} ]; then rm -f ${q(file)}; ${reloadKeepalived}; fi`, `rmdir ${q(LB_PATHS.peersDir)} 2>/dev/null || true`);
 }
 
 const hasSystemd = "[ -d /run/systemd/system ]";
@@ -148,6 +148,7 @@ export function haproxyDelete(): string {
         `if ${hasSystemd}; then systemctl disable -q --now haproxy 2>/dev/null || true;`,
         `elif ${running(p.haproxyPid)}; then kill "$(cat ${p.haproxyPid})"; rm -f ${p.haproxyPid}; fi`,
         restoreOriginal(p.haproxyCfg),
+        `rm -f ${q(p.drainList)}; rmdir ${q(dirOf(p.drainList))} 2>/dev/null || true`,
         `echo "haproxy: stopped"`,
     );
 }

@@ -39,6 +39,21 @@ export function drainScript(spec: ClusterSpec, node: NodeSpec): string {
     );
 }
 
+/**
+ * A node leaving the stack: its balancer is gone and the others no longer send it new
+ * connections; wait (bounded) for the open ones before its containers are removed.
+ */
+export function retireScript(spec: ClusterSpec, node: NodeSpec): string {
+    const port = backendPort(spec, node);
+    const limit = spec.rollout.drainTimeoutSeconds;
+    const established = `ss -Htn state established ${q(`( sport = :${port} )`)} | wc -l`;
+    return script(
+        `waited=0; open=$(${established})`,
+        `while [ "$open" -gt 0 ] && [ "$waited" -lt ${limit} ]; do sleep 1; waited=$((waited + 1)); open=$(${established}); done`,
+        `echo "harbor-ha: ${node.name} retired; $open connection(s) open after $waited s"`,
+    );
+}
+
 function probeCommand(p: NodeProbe): string {
     if (p.kind === "http") return `curl -fsS -o /dev/null --max-time 2 ${q(`http://${p.address}:${p.port}${p.path ?? "/"}`)}`;
     return `timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${q(p.address)} ${p.port}`;

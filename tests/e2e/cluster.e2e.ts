@@ -50,11 +50,14 @@ async function loadImages(src: ImageSource, nodes: LabNode[]): Promise<void> {
     }
 }
 
+/** harbor.* settings a test changed; later configs keep them (else they would roll back). */
+let harborChanges: Record<string, unknown> = {};
+
 function stackConfig(nodes: LabNode[], prefix: string, pg: PostgresInstance, redis: RedisInstance) {
     const lab = labInfo();
     const ceph = labCeph();
     return {
-        harbor: { hostname: lab.vip, version: HARBOR_VERSION, imageRegistry: prefix, trivy: false },
+        harbor: { hostname: lab.vip, version: HARBOR_VERSION, imageRegistry: prefix, trivy: false, ...harborChanges },
         nodes: nodes.map((n) => ({ name: n.name, address: n.ip })),
         ssh: { user: "root", privateKeyPath: lab.sshKey, strictHostKeyChecking: "no" },
         loadBalancer: { mode: "keepalived", vip: lab.vip, subnet: lab.subnet, interface: "eth0" },
@@ -254,6 +257,72 @@ function engineLog(text: string): void {
             await run.stack.preview({ expectNoChanges: true, refresh: true });
         });
 
+        /**
+         * A change rolled through the 3 nodes while pulls go through the VIP every 100 ms:
+         * returns the failed pulls and, per node, when its gate finished (s after the start).
+         */
+        async function rolledUp(what: string, upOpts: { replace?: string[] }): Promise<void> {
+            const t = await token(vipEp(run), "admin", run.adminPassword, `repository:${REPO}:pull`);
+            const outcomes: { at: number; ok: boolean; error?: string }[] = [];
+            let done = false;
+            const loop = (async () => {
+                const end = Date.now() + 20 * 60_000;
+                while (!done && Date.now() < end) {
+                    const at = Date.now();
+                    const error = await pull(vipEp(run), t, REPO, "v1", 5000).then(() => undefined, (e: Error) => e.message);
+                    outcomes.push({ at, ok: !error, error });
+                    await sleep(Math.max(0, 100 - (Date.now() - at)));
+                }
+            })();
+            await sleep(2000);
+            const t0 = Date.now();
+            const gates: string[] = [];
+            const replaced: string[] = [];
+            try {
+                await run.stack.up({
+                    ...upOpts,
+                    onOutput: engineLog,
+                    onEvent: (e) => {
+                        const m = e.resOutputsEvent?.metadata;
+                        if (!m) return;
+                        const name = m.urn.split("::").pop()!;
+                        if (/-gate$/.test(name)) gates.push(`${name} ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+                        if (m.op === "replace" && m.type === "docker:index/container:Container") replaced.push(name);
+                    },
+                });
+            } finally {
+                await sleep(3000);
+                done = true;
+                await loop;
+            }
+            const during = outcomes.filter((o) => o.at >= t0);
+            const failed = during.filter((o) => !o.ok);
+            results.push(`${what}: up ${((Date.now() - t0) / 1000).toFixed(0)} s, ${replaced.length} containers replaced, gates done at ${gates.join(", ")}; ` +
+                `pulls through the VIP every 100 ms: ${failed.length} of ${during.length} failed${failed.length ? ` (${[...new Set(failed.map((f) => f.error))].join("; ")})` : ""}`);
+            assert.ok(replaced.length >= 3, `containers replaced: ${replaced.join(", ")}`);
+            assert.strictEqual(failed.length, 0, "failed pulls during the rolling change");
+        }
+
+        it("a config change rolls through the 3 nodes wave by wave: 0 failed pulls through the VIP", async () => {
+            requireUp();
+            harborChanges = { logLevel: "debug" };
+            await applyConfig(run.stack, stackConfig(nodes.slice(0, 3), req.images!.prefix, run.pg, run.redis), {});
+            const steps = await previewChanges(run.stack);
+            // What a reviewer sees: every node's drain and gate replaced, its containers replaced.
+            for (const n of nodes.slice(0, 3)) for (const r of ["drain", "gate"]) assert.ok(steps.some((x) => x.startsWith(`replace command:remote:Command::${n.name}-${r}`)), `${n.name}-${r}: ${steps.join("\n")}`);
+            await rolledUp("logLevel info -> debug", {});
+        });
+
+        it("a certificate renewal rolls the same way: 0 failed pulls through the VIP", async () => {
+            requireUp();
+            const state = await run.stack.exportStack();
+            const certs = (state.deployment.resources as { urn: string; type: string }[]).filter((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert").map((r) => r.urn);
+            assert.strictEqual(certs.length, 3, "one endpoint certificate per node");
+            // What the automatic renewal does: the certificates are replaced (all at once).
+            await rolledUp("certificate renewal (3 certificates replaced)", { replace: certs });
+            assert.deepStrictEqual(await previewChanges(run.stack), [], "converged after the roll");
+        });
+
         it("a hard-rebooted node rejoins by itself (containers, health, balancer)", async () => {
             requireUp();
             const n = nodes[1];
@@ -305,7 +374,10 @@ function engineLog(text: string): void {
             // Allowed besides node4's creates and the balancers' member lists: the engine's default
             // provider of the dynamic resources, which is configured with the stack config that
             // just changed (it replaces nothing).
-            const allowed = [/^create \S+::(\S+-)?node4-/, /^update command:remote:Command::node[1-3]-lb-(haproxy|keepalived)( |$)/, /^update pulumi:providers:pulumi-nodejs::default\b/];
+            const allowed = [
+                /^create \S+::(\S+-)?node4-/, /^create command:remote:Command::node[1-3]-lb-vrrp-peer-on-node4$/,
+                /^update command:remote:Command::node[1-3]-lb-haproxy( |$)/, /^update pulumi:providers:pulumi-nodejs::default\b/,
+            ];
             const other = steps.filter((s) => !allowed.some((re) => re.test(s)));
             assert.deepStrictEqual(other, [], "steps beyond node4 and LB membership");
             assert.ok(steps.some((s) => s.startsWith("create ")), "node4 must be created");
@@ -323,7 +395,7 @@ function engineLog(text: string): void {
                 const left = await sshOut(n, [
                     "docker network ls --format '{{.Name}}' | grep -- '-harbor$' || true",
                     "grep -l '^# harbor-ha' /etc/haproxy/haproxy.cfg /etc/keepalived/keepalived.conf 2>/dev/null || true",
-                    "ls /etc/keepalived/harbor-ha-check.sh 2>/dev/null || true",
+                    "ls -d /etc/keepalived/harbor-ha-check.sh /etc/keepalived/harbor-ha-peers /var/lib/harbor-ha-lb 2>/dev/null || true",
                     "grep -n harbor /etc/fstab || true",
                     "mountpoint -q /mnt/harbor && echo mounted || true",
                 ].join("; "));
