@@ -153,11 +153,13 @@ export interface StandinConfig {
     probes: NodeProbe[];
 }
 
-export function standinUnit(configPath: string): string {
+/** `addresses`: the components' fixed addresses, put on loopback at every start (a rebooted node has none). */
+export function standinUnit(configPath: string, addresses: string[]): string {
     return `[Unit]
 Description=harbor-ha lab: stand-in for one node's Harbor (see tests/lab/harbor-standin.ts)
 After=network.target
 [Service]
+${addresses.map((a) => `ExecStartPre=/usr/sbin/ip addr replace ${a}/32 dev lo`).join("\n")}
 ExecStart=/usr/bin/python3 /usr/local/lib/harbor-standin.py ${configPath}
 Restart=always
 RestartSec=0.2

@@ -10,29 +10,15 @@
  * Request loops from the host are bounded in count and time and go only to the lab's VIP.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import * as https from "https";
-import { v2NodeProbes } from "../../components/profiles/v2-probes";
-import { rolloutWaves } from "../../components/rollout";
 import { LB_PATHS } from "../../components/scripts/load-balancer";
 import { describeLab } from "./fixture";
-import { FLAGS_DIR, STANDIN_DIR, STANDIN_PY, StandinConfig, standinUnit } from "./harbor-standin";
-import { copyToNode, host, killNode, labInfo, labNodes, LabNode, sleep, ssh, sshOut, startNode } from "./lab";
+import { FLAGS_DIR } from "./harbor-standin";
+import { host, killNode, labInfo, labNodes, LabNode, sleep, ssh, sshOut, startNode } from "./lab";
+import { installBalancers, installStandins, longestGap, removeStandins, rollingRestart, VipClient } from "./lb-lab";
 import { evaluateForLab, LabProgram } from "./program";
 
-const FIXTURES = path.join(__dirname, "../fixtures/real-harbor");
-const HEALTHY_BODY = fs.readFileSync(path.join(FIXTURES, "health-v2.15.2-healthy.json"));
 /** Seconds a real Harbor v2.15.2 still answered /api/v2.0/health after PostgreSQL froze (db-frozen series). */
 const DB_FROZEN_ANSWERS_FOR_S = 10;
-
-interface Req {
-    sentAt: number;
-    doneAt: number;
-    ok: boolean;
-    node?: string;
-    error?: string;
-}
 
 describeLab("L4 LoadBalancer and rollout on the lab (keepalived VIP + haproxy, 3 nodes)", function () {
     let prog: LabProgram;
@@ -44,66 +30,9 @@ describeLab("L4 LoadBalancer and rollout on the lab (keepalived VIP + haproxy, 3
     /** Set once the first test saw the VIP answer; later tests fail at once without it. */
     let lbUp = false;
 
-    /** One HTTPS request through the VIP (new TCP connection each time); resolves, never rejects. */
-    function request(path: string, timeoutMs = 1000): Promise<Req> {
-        const sentAt = Date.now();
-        return new Promise((resolve) => {
-            let settled = false;
-            const done = (r: Omit<Req, "sentAt" | "doneAt">) => {
-                if (settled) return;
-                settled = true;
-                resolve({ sentAt, doneAt: Date.now(), ...r });
-            };
-            const req = https.get(
-                { host: vip, port: frontendPort, path, rejectUnauthorized: false, agent: false, servername: hostname, headers: { Host: hostname }, timeout: timeoutMs },
-                (res) => {
-                    let body = "";
-                    res.on("data", (d) => (body += d));
-                    res.on("end", () => {
-                        try {
-                            const j = JSON.parse(body);
-                            done({ ok: res.statusCode === 200, node: j.node });
-                        } catch {
-                            done({ ok: false, error: `bad body ${body.slice(0, 80)}` });
-                        }
-                    });
-                    res.on("error", (e) => done({ ok: false, error: e.message }));
-                },
-            );
-            req.on("timeout", () => {
-                req.destroy(new Error("timeout"));
-            });
-            req.on("error", (e) => done({ ok: false, error: e.message }));
-            setTimeout(() => {
-                req.destroy();
-                done({ ok: false, error: "hard timeout" });
-            }, timeoutMs + 500);
-        });
-    }
-
-    /**
-     * A bounded request loop through the VIP: a new request every `everyMs` (not waiting for the
-     * previous one), at most `maxMs` long, until `stop()`.
-     */
-    function requestLoop(everyMs = 100, maxMs = 60_000) {
-        const reqs: Promise<Req>[] = [];
-        const started = Date.now();
-        let stopped = false;
-        const timer = setInterval(() => {
-            if (stopped || Date.now() - started > maxMs) return clearInterval(timer);
-            reqs.push(request("/standin/node"));
-        }, everyMs);
-        return {
-            async stop(): Promise<Req[]> {
-                stopped = true;
-                clearInterval(timer);
-                return (await Promise.all(reqs)).sort((a, b) => a.sentAt - b.sentAt);
-            },
-            async snapshot(): Promise<Req[]> {
-                return (await Promise.all(reqs.slice())).sort((a, b) => a.sentAt - b.sentAt);
-            },
-        };
-    }
+    let client: VipClient;
+    const request = (path: string, timeoutMs = 1000) => client.request(path, timeoutMs);
+    const requestLoop = (everyMs = 100, maxMs = 60_000) => client.loop(everyMs, maxMs);
 
     /** Nodes that hold the VIP now (read with docker exec, so a dead node is simply absent). */
     async function vipHolders(): Promise<string[]> {
@@ -165,61 +94,22 @@ describeLab("L4 LoadBalancer and rollout on the lab (keepalived VIP + haproxy, 3
     }
 
 
-    /** Every LB command of the program for these nodes, in the order the engine runs them. */
-    async function installBalancers(p: LabProgram, nodes: LabNode[] = labNodes()): Promise<void> {
-        const names = nodes.map((n) => n.name);
-        const entries = p.ev.byType("command:remote:Command").map((c) => c.name).filter((x) => /-lb-vrrp-peer-on-/.test(x));
-        await Promise.all(entries.filter((e) => names.some((n) => e.startsWith(`${n}-`) || e.endsWith(`-on-${n}`))).map((e) => p.ok(e)));
-        await Promise.all(nodes.map(async (n) => {
-            await p.ok(`${n.name}-lb-haproxy`);
-            await p.ok(`${n.name}-lb-keepalived`);
-        }));
-    }
-
     before(async function () {
         this.timeout(300_000);
         prog = await evaluateForLab();
         const spec = prog.ev.spec;
         vip = labInfo().vip;
         assert.strictEqual(spec.loadBalancer.vip, vip);
-        assert.strictEqual(spec.harbor.protocol, "https", "the stand-in serves https like the default config");
         frontendPort = spec.loadBalancer.frontendPort;
         hostname = spec.harbor.hostname;
+        client = new VipClient(vip, frontendPort, hostname);
         statsSocket = LB_PATHS.statsSocket;
         assert.ok(prog.script("node1-lb-haproxy").includes(`stats socket ${statsSocket}`));
-        await Promise.all(
-            labNodes().map(async (n, i) => {
-                const node = spec.nodes[i];
-                const probes = v2NodeProbes(spec, node);
-                const cfg: StandinConfig = {
-                    flags: FLAGS_DIR, healthyBody: `${STANDIN_DIR}/healthy.json`, cert: `${STANDIN_DIR}/cert.pem`, key: `${STANDIN_DIR}/key.pem`,
-                    trafficPort: node.httpsPort, probes,
-                };
-                await ssh(n, `mkdir -p ${STANDIN_DIR} ${FLAGS_DIR} /usr/local/lib; rm -f ${FLAGS_DIR}/*`);
-                // The components' fixed addresses, on loopback (no Harbor network exists in this suite).
-                await ssh(n, probes.map((p) => `ip addr replace ${p.address}/32 dev lo`).join("; "));
-                await copyToNode(n, "/usr/local/lib/harbor-standin.py", STANDIN_PY);
-                await copyToNode(n, `${STANDIN_DIR}/healthy.json`, HEALTHY_BODY);
-                await copyToNode(n, `${STANDIN_DIR}/config.json`, JSON.stringify(cfg));
-                await copyToNode(n, "/etc/systemd/system/harbor-standin.service", standinUnit(`${STANDIN_DIR}/config.json`));
-                await ssh(
-                    n,
-                    `cd ${STANDIN_DIR} && { [ -s key.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -days 2 ` +
-                        `-subj /CN=${hostname} -keyout key.pem -out cert.pem 2>/dev/null; }; ` +
-                        `systemctl daemon-reload; systemctl enable -q harbor-standin; systemctl restart harbor-standin; ` +
-                        `for i in $(seq 1 50); do curl -fsk https://127.0.0.1:${node.httpsPort}/api/v2.0/health >/dev/null && exit 0; sleep 0.1; done; exit 1`,
-                );
-            }),
-        );
+        await installStandins(prog);
     });
 
     after(async function () {
-        await standinsHealthy().catch(() => undefined);
-        // The lab is shared by the suites that follow: free the ports and addresses again.
-        await Promise.all(labNodes().map((n, i) => ssh(n,
-            "systemctl disable -q --now harbor-standin 2>/dev/null || true; " +
-            v2NodeProbes(prog.ev.spec, prog.ev.spec.nodes[i]).map((p) => `ip addr del ${p.address}/32 dev lo 2>/dev/null || true`).join("; "),
-            { check: false })));
+        if (prog) await removeStandins(prog).catch(() => undefined);
         if (results.length) console.log(`\n      LoadBalancer measurements:\n${results.map((r) => `        ${r}`).join("\n")}\n`);
     });
 
@@ -335,31 +225,15 @@ describeLab("L4 LoadBalancer and rollout on the lab (keepalived VIP + haproxy, 3
         await steadyState();
         const loop = requestLoop(50, 240_000);
         await sleep(1000);
-        const perWave: string[] = [];
+        let waves: { nodes: string[]; seconds: number }[] = [];
         try {
-            for (const wave of rolloutWaves(prog.ev.spec.nodes, prog.ev.spec.rollout.maxUnavailable)) {
-                const t0 = Date.now();
-                await Promise.all(wave.map(async (w) => {
-                    const n = labNodes().find((x) => x.name === w.name)!;
-                    const d = await prog.ok(`${n.name}-drain`);
-                    assert.match(d.stdout, /drained/);
-                    // The containers being replaced: every listener of the node gone for 3 s.
-                    await ssh(n, `touch ${FLAGS_DIR}/stop-all; sleep 3; rm -f ${FLAGS_DIR}/stop-all`);
-                    const g = await prog.ok(`${n.name}-gate`);
-                    assert.match(g.stdout, /back in rotation/);
-                }));
-                perWave.push(`${wave.map((w) => w.name).join("+")} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-            }
+            waves = await rollingRestart(prog, 3);
             await sleep(1500);
         } finally {
             const all = await loop.stop();
             const failed = all.filter((r) => !r.ok);
-            let gap = 0;
-            for (let i = 1; i < all.length; i++) if (all[i].ok) {
-                const prevOk = all.slice(0, i).reverse().find((r) => r.ok);
-                if (prevOk) gap = Math.max(gap, all[i].doneAt - prevOk.doneAt);
-            }
-            results.push(`rolling restart (drain -> 3 s down -> gate), waves ${perWave.join(", ")}: ${failed.length}/${all.length} failed, longest gap between answers ${gap} ms`);
+            results.push(`rolling restart (drain -> 3 s down -> gate), waves ${waves.map((w) => `${w.nodes.join("+")} ${w.seconds.toFixed(1)} s`).join(", ")}: ` +
+                `${failed.length}/${all.length} failed, longest gap between answers ${longestGap(all)} ms`);
             assert.strictEqual(failed.length, 0, failed.map((r) => r.error).join(","));
         }
     });
