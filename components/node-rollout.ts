@@ -54,7 +54,7 @@ export function retireNode(
     return hostCommand(
         name,
         args.access,
-        { create: `echo ${JSON.stringify(`harbor-ha: ${args.access.node.name} : on removal, open connections get up to rollout.drainTimeoutSeconds before its containers go`)}`, delete: retireScript(args.spec, args.access.node) },
+        { create: `echo ${JSON.stringify(`harbor-ha: on removal, ${args.access.node.name}'s open connections get up to rollout.drainTimeoutSeconds before its containers go`)}`, delete: retireScript(args.spec, args.access.node) },
         { ...opts, dependsOn: args.after },
     );
 }

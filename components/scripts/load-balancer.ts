@@ -148,7 +148,7 @@ export function haproxyDelete(): string {
         `if ${hasSystemd}; then systemctl disable -q --now haproxy 2>/dev/null || true;`,
         `elif ${running(p.haproxyPid)}; then kill "$(cat ${p.haproxyPid})"; rm -f ${p.haproxyPid}; fi`,
         restoreOriginal(p.haproxyCfg),
-        `rm -f ${q(p.drainList)}; rmdir ${q(dirOf(p.drainList))} 2>/dev/null || true`,
+        `rm -f ${q(p.drainList)} ${q(p.statsSocket)}; rmdir ${q(dirOf(p.drainList))} 2>/dev/null || true`,
         `echo "haproxy: stopped"`,
     );
 }

@@ -16,6 +16,14 @@ const list = LB_PATHS.drainList;
 const haproxyApi = (cmd: string) =>
     `if [ -S ${q(sock)} ] && command -v socat >/dev/null 2>&1; then echo ${q(cmd)} | socat -t 2 - UNIX-CONNECT:${q(sock)} >/dev/null || true; fi`;
 
+/**
+ * True when this host's running haproxy serves `node`'s health frontend. Not the socket file
+ * alone: a stopped haproxy leaves it behind (seen after destroy and a new up), and a gate that
+ * then waited for a frontend nobody serves failed after its whole timeout.
+ */
+const servesFrontend = (node: string) =>
+    `{ [ -S ${q(sock)} ] && command -v socat >/dev/null 2>&1 && echo 'show stat' | socat -t 2 - UNIX-CONNECT:${q(sock)} 2>/dev/null | grep -q ${q(`^harbor_ha_health_${node},FRONTEND,`)}; }`;
+
 /** Seconds until every balancer has polled this node's health frontend twice. */
 function settleSeconds(spec: ClusterSpec): number {
     return Math.ceil((2 * checkIntervalMs(spec)) / 1000) + 1;
@@ -75,8 +83,9 @@ export function gateScript(spec: ClusterSpec, node: NodeSpec, probes: NodeProbe[
         `  if [ "$ok" -lt 3 ] && [ "$(date +%s)" -ge "$deadline" ]; then ${fail("$failed not answering")}; fi`,
         `  [ "$ok" -ge 3 ] || sleep 1`,
         `done`,
-        // When haproxy runs here, its own probes must agree (404 = components up, still drained).
-        `if [ -S ${q(sock)} ]; then`,
+        // When haproxy serves this node's frontend, its own probes must agree (404 = components up, still drained).
+        `if ${servesFrontend(node.name)}; then FRONTEND=1; else FRONTEND=0; fi`,
+        `if [ "$FRONTEND" = 1 ]; then`,
         `  until curl -s -o /dev/null -w "%{http_code}" --max-time 2 ${q(frontend)} | grep -qE "^(200|404)$"; do`,
         `    if [ "$(date +%s)" -ge "$deadline" ]; then ${fail("haproxy's health frontend not reporting the node up")}; fi; sleep 1`,
         `  done`,
@@ -84,7 +93,7 @@ export function gateScript(spec: ClusterSpec, node: NodeSpec, probes: NodeProbe[
         `grep -vxF ${q(node.name)} ${q(list)} > ${q(list + ".new")} || true; mv -f ${q(list + ".new")} ${q(list)}`,
         haproxyApi(`del acl ${list} ${node.name}`),
         // Give every balancer time to see it up before the next wave drains another node.
-        `if [ -S ${q(sock)} ]; then sleep ${settleSeconds(spec)}; fi`,
+        `if [ "$FRONTEND" = 1 ]; then sleep ${settleSeconds(spec)}; fi`,
         `echo "harbor-ha: ${node.name} healthy and back in rotation"`,
     );
 }

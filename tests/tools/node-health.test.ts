@@ -14,7 +14,7 @@
  * test needs no /run or /var/lib write).
  */
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
@@ -241,6 +241,19 @@ describe("L2 node-local health, drain and gate in the real haproxy", function ()
         assert.strictEqual(g.code, 0, g.out);
         assert.deepStrictEqual(fs.readFileSync(list, "utf8").trim(), "");
         await until("a back", both("UP", "UP"), 3000);
+    });
+
+    it("a gate on a host whose haproxy is stopped (stale socket file left) does not wait for a frontend nobody serves", async () => {
+        // A stopped haproxy leaves its socket file: the e2e suite's re-up after destroy met one.
+        const stale = path.join(tmp, "stale.sock");
+        execFileSync("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", stale]);
+        assert.ok(fs.statSync(stale).isSocket());
+        // Nothing listens on this node's health port (its haproxy is gone).
+        const node = { ...spec.nodes[0], healthPort: await freePort() };
+        const text = gateScript(spec, node, v2NodeProbes(spec, node)).split(LB_PATHS.statsSocket).join(stale).split(LB_PATHS.drainList).join(list);
+        const g = await runScript(text);
+        assert.strictEqual(g.code, 0, g.out);
+        assert.ok(g.ms < 8000, `gate took ${g.ms} ms (it must not wait for the frontend)`);
     });
 
     it("a gate whose node never turns healthy fails within its bound, naming the node and the component", async () => {
