@@ -168,6 +168,16 @@ function crossChecks(project: string, p: Parsed, raw: RawConfig, problems: strin
         if (p.nodes.some((n) => n.transport === "local") && p.nodes.length > 1 && new Set(p.nodes.map((n) => n.address)).size === 1)
             problems.push(`${k("loadBalancer.mode")}: keepalived needs separate hosts; for instances on one machine use loadBalancer.mode: haproxy`);
     }
+    if (lb.mode !== "external" && p.harbor.protocol === "https" && lb.httpRedirect) {
+        const front = lb.frontendPort ?? p.harbor.port ?? 443;
+        if (lb.httpRedirectPort === front)
+            problems.push(`${k("loadBalancer.httpRedirectPort")}: ${lb.httpRedirectPort} is also the frontend port; pick another port or set loadBalancer.httpRedirect: false`);
+        p.nodes.forEach((n, i) => {
+            for (const [field, v] of [["httpPort", n.httpPort], ["httpsPort", n.httpsPort], ["healthPort", n.healthPort]] as const)
+                if (v === lb.httpRedirectPort)
+                    problems.push(`${k(`nodes[${i}].${field}`)}: ${v} is loadBalancer.httpRedirectPort on the same host; change one of them or set loadBalancer.httpRedirect: false`);
+        });
+    }
     const prios = p.nodes.map((n) => n.priority).filter((x): x is number => x !== undefined);
     if (new Set(prios).size !== prios.length) problems.push(`${k("nodes")}: two nodes have the same priority; VRRP priorities must differ`);
 
@@ -288,8 +298,15 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         ssh: p.ssh,
         containers: { restart: p.containers.restart },
         loadBalancer: {
-            ...p.loadBalancer,
+            mode: p.loadBalancer.mode,
+            vip: p.loadBalancer.vip,
+            subnet: p.loadBalancer.subnet,
+            interface: p.loadBalancer.interface,
+            virtualRouterId: p.loadBalancer.virtualRouterId,
+            advertIntervalSeconds: p.loadBalancer.advertIntervalSeconds,
+            preemptDelaySeconds: p.loadBalancer.preemptDelaySeconds,
             frontendPort: p.loadBalancer.frontendPort ?? port,
+            httpRedirectPort: h.protocol === "https" && p.loadBalancer.httpRedirect ? p.loadBalancer.httpRedirectPort : undefined,
         },
         rollout: {
             maxUnavailable: p.rollout.maxUnavailable ?? defaultMaxUnavailable(p.nodes.length),

@@ -117,6 +117,9 @@ export const loadBalancerSchema = z
         virtualRouterId: z.number().int().min(1).max(255).default(51),
         /** Port haproxy listens on; default harbor.port. */
         frontendPort: port.optional(),
+        /** https only: haproxy answers plain HTTP here with a 308 to the external URL (Harbor's proxy does the same). */
+        httpRedirect: z.boolean().default(true),
+        httpRedirectPort: port.default(80),
         /** keepalived advert_int in seconds (VRRPv3); failover takes ~3 adverts. Lab: 0.5 -> 1.5-1.9 s. */
         advertIntervalSeconds: z.number().min(0.1).max(10).default(0.5),
         /**

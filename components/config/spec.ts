@@ -57,6 +57,8 @@ export interface LoadBalancerSpec {
     interface: string;
     virtualRouterId: number;
     frontendPort: number;
+    /** Port of the http -> https redirect; undefined when off (protocol http, or httpRedirect false). */
+    httpRedirectPort?: number;
     advertIntervalSeconds: number;
     preemptDelaySeconds: number;
 }

@@ -56,6 +56,8 @@ export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends:
     return renderTemplate("lb/haproxy.cfg.njk", {
         nodeName: node.name,
         frontendPort: spec.loadBalancer.frontendPort,
+        httpRedirectPort: spec.loadBalancer.httpRedirectPort,
+        externalUrl: spec.harbor.externalUrl,
         checkIntervalMs: checkIntervalMs(spec),
         statsSocket: LB_PATHS.statsSocket,
         drainList: LB_PATHS.drainList,

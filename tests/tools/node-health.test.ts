@@ -131,6 +131,7 @@ describe("L2 node-local health, drain and gate in the real haproxy", function ()
     let b: Instance;
     let haproxy: ChildProcess | undefined;
     let frontend: number;
+    let redirect: number;
     const local = (s: string) => s.split(LB_PATHS.statsSocket).join(sock).split(LB_PATHS.drainList).join(list);
 
     async function until(what: string, ok: (s: Record<string, string>) => boolean, ms = 10000): Promise<number> {
@@ -147,13 +148,14 @@ describe("L2 node-local health, drain and gate in the real haproxy", function ()
 
     before(async () => {
         frontend = await freePort();
+        redirect = await freePort();
         const node = async (name: string, i: number) => ({
             name, address: "127.0.0.1", transport: "local", httpsPort: await freePort(), httpPort: await freePort(),
             syslogPort: await freePort(), healthPort: await freePort(), containerSubnet: `127.77.${i}.0/24`,
         });
         spec = loadClusterSpec(raw(prodConfig(2, {
             nodes: [await node("a", 1), await node("b", 2)],
-            loadBalancer: { mode: "haproxy", frontendPort: frontend, advertIntervalSeconds: 0.5 },
+            loadBalancer: { mode: "haproxy", frontendPort: frontend, httpRedirectPort: redirect, advertIntervalSeconds: 0.5 },
             rollout: { drainTimeoutSeconds: 3, gateTimeoutSeconds: 10 },
         })));
         a = new Instance("a", spec);
@@ -179,6 +181,15 @@ describe("L2 node-local health, drain and gate in the real haproxy", function ()
         fs.writeFileSync(list, "");
         await adminCommand(sock, `clear acl ${list}`);
         await until("both nodes up again", both("UP", "UP"), 15000);
+    });
+
+    it("plain HTTP on the redirect port gets a 308 to the external URL, path and query kept", async () => {
+        const r = await new Promise<http.IncomingMessage>((resolve, reject) =>
+            http.get({ host: "127.0.0.1", port: redirect, path: "/harbor/projects?page=2", agent: false, headers: { Host: "evil.example.org" } }, resolve).on("error", reject));
+        r.resume();
+        assert.strictEqual(r.statusCode, 308);
+        // The configured external URL, not the client's Host header (no open redirect).
+        assert.strictEqual(r.headers.location, "https://harbor.example.com/harbor/projects?page=2");
     });
 
     it("a component stopped on one node takes that node out within 5 s; the health frontend names it", async () => {

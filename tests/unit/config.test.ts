@@ -60,6 +60,8 @@ const invalid: [string, Record<string, unknown>, Record<string, string>, string[
     ]), prodSecrets, [], "harbor-ha:nodes[1].healthPort", /already used/],
     ["rollout.maxUnavailable of zero", withKey("rollout", { maxUnavailable: 0 }), prodSecrets, [], "harbor-ha:rollout.maxUnavailable", /1/],
     ["negative drain timeout", withKey("rollout", { drainTimeoutSeconds: -1 }), prodSecrets, [], "harbor-ha:rollout.drainTimeoutSeconds", /0/],
+    ["redirect port equal to the frontend port", withKey("loadBalancer", { mode: "keepalived", vip: "10.20.0.100", subnet: "10.20.0.0/24", httpRedirectPort: 443 }), prodSecrets, [], "harbor-ha:loadBalancer.httpRedirectPort", /frontend port/],
+    ["redirect port equal to a node's proxy port", withNodes([{ name: "a", address: "10.20.0.11", httpPort: 80 }]), prodSecrets, [], "harbor-ha:nodes[0].httpPort", /httpRedirectPort/],
     ["config object that is not structured", { ...base, storage: "cephfs" }, prodSecrets, [], "harbor-ha:storage", /YAML object/],
 ];
 
@@ -83,6 +85,14 @@ describe("L0 config validation", () => {
         const before = by(all);
         delete before.node2;
         assert.deepStrictEqual(by(fewer), before);
+    });
+
+    it("https gets an http -> https redirect on port 80 by default; http and httpRedirect: false get none", () => {
+        assert.strictEqual(loadClusterSpec(raw(prodConfig(3))).loadBalancer.httpRedirectPort, 80);
+        const http = loadClusterSpec(raw(prodConfig(3, { harbor: { hostname: "h.example.com", protocol: "http" } })));
+        assert.strictEqual(http.loadBalancer.httpRedirectPort, undefined);
+        const off = loadClusterSpec(raw(prodConfig(3, { loadBalancer: { mode: "keepalived", vip: "10.20.0.100", subnet: "10.20.0.0/24", httpRedirect: false } })));
+        assert.strictEqual(off.loadBalancer.httpRedirectPort, undefined);
     });
 
     it("rollout defaults: one node at a time up to 5 nodes, a third of the nodes above", () => {
