@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { REGISTRY_USER } from "./profiles/v2";
+import { registryHtpasswdLine } from "./registry-htpasswd";
 
 export interface ClusterSecretsArgs {
     /** Explicit providers (default providers are disabled for the stack). */
@@ -62,7 +63,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         this.registryHttpSecret = secret(alnum("registry-http-secret", 32).result);
         const registry = alnum("registry-password", 32);
         this.registryPassword = secret(registry.result);
-        this.registryHtpasswd = pulumi.secret(pulumi.interpolate`${REGISTRY_USER}:${registry.bcryptHash}`);
+        this.registryHtpasswd = pulumi.secret(registry.result.apply((pw) => registryHtpasswdLine(REGISTRY_USER, pw)));
         // Harbor wants 8-128 chars with upper, lower and a digit.
         this.adminPassword = secret(new random.RandomPassword(
             `${name}-admin-password`,

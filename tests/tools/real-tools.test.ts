@@ -20,6 +20,7 @@ import { ContainerSpec, SharedValues } from "../../components/profiles/types";
 import { REGISTRY_USER } from "../../components/profiles/v2";
 import { harborRedisValues } from "../../components/redis/harbor-values";
 import { v2NodeProbes } from "../../components/profiles/v2-probes";
+import { registryHtpasswdLine } from "../../components/registry-htpasswd";
 import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate } from "../../components/scripts/load-balancer";
 import { prodConfig, raw } from "../support/fixtures";
 
@@ -103,7 +104,8 @@ describe("L2 real tools accept the rendered configs", function () {
 
         const spec = specFor({ redis: { host: "127.0.0.1", port: redisPort } });
         const registryPassword = "R3gistryPassw0rdWithoutSpecials00";
-        const htpasswd = execFileSync("htpasswd", ["-nbB", REGISTRY_USER, registryPassword], { encoding: "utf8" }).trim();
+        // The program's own htpasswd line (bcrypt cost 5, derived salt): the real registry must accept it.
+        const htpasswd = registryHtpasswdLine(REGISTRY_USER, registryPassword);
         const shared: SharedValues = {
             ...placeholderShared(spec, true),
             registryHttpSecret: "http-secret-0123456789abcdef",
