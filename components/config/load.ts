@@ -340,6 +340,8 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
             caCertificate: pem("tlsCaCertificate"),
         },
         devServices: p.devServices,
+        trivy: p.trivy,
+        proxy: p.proxy,
         secrets,
     };
 }

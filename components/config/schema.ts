@@ -239,6 +239,39 @@ export const devServicesSchema = z
     })
     .strict();
 
+/** Go duration as Harbor's templates take it (e.g. 5m0s). */
+const goDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, "must be a Go duration like 5m0s");
+
+/** Trivy's settings, as harbor.yml's `trivy:` block (Harbor 2.15.2's defaults). */
+export const trivySchema = z
+    .object({
+        ignoreUnfixed: z.boolean().default(false),
+        /** Air-gapped sites: true, with the vulnerability DB placed in each node's Trivy cache. */
+        skipUpdate: z.boolean().default(false),
+        skipJavaDbUpdate: z.boolean().default(false),
+        offlineScan: z.boolean().default(false),
+        /** OCI repositories of the vulnerability DBs, e.g. a mirror (Harbor v2.15.0+). */
+        dbRepository: z.string().min(1).default("ghcr.io/aquasecurity/trivy-db"),
+        javaDbRepository: z.string().min(1).default("ghcr.io/aquasecurity/trivy-java-db"),
+        securityCheck: z.string().regex(/^[a-z]+(,[a-z]+)*$/, "must be a comma list like vuln").default("vuln"),
+        insecure: z.boolean().default(false),
+        timeout: goDuration.default("5m0s"),
+    })
+    .strict();
+
+const proxyUrl = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, "must be a URL like http://proxy.example.com:3128 (no credentials: they would sit in plain config)");
+
+/** Outbound HTTP proxy, as harbor.yml's `proxy:` block. */
+export const proxySchema = z
+    .object({
+        httpProxy: proxyUrl.optional(),
+        httpsProxy: proxyUrl.optional(),
+        /** Added to Harbor's internal names, which never go through the proxy. */
+        noProxy: z.string().regex(/^[A-Za-z0-9.*:/_-]+(,[A-Za-z0-9.*:/_-]+)*$/, "must be a comma list of hosts, domains or CIDRs").optional(),
+        components: z.array(z.enum(["core", "jobservice", "trivy"])).default(["core", "jobservice", "trivy"]),
+    })
+    .strict();
+
 /** Every non-secret key the program reads, by config key (without the project prefix). */
 export const plainKeys = {
     harbor: harborSchema,
@@ -252,6 +285,8 @@ export const plainKeys = {
     redis: redisSchema,
     tls: tlsSchema.default({}),
     devServices: devServicesSchema.default({}),
+    trivy: trivySchema.default({}),
+    proxy: proxySchema.default({}),
 } as const;
 
 /** Keys that must be set with `pulumi config set --secret`. */

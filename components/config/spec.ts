@@ -133,6 +133,25 @@ export interface SecretInputs {
     tlsPrivateKey?: pulumi.Output<string>;
 }
 
+export interface TrivySpec {
+    ignoreUnfixed: boolean;
+    skipUpdate: boolean;
+    skipJavaDbUpdate: boolean;
+    offlineScan: boolean;
+    dbRepository: string;
+    javaDbRepository: string;
+    securityCheck: string;
+    insecure: boolean;
+    timeout: string;
+}
+
+export interface ProxySpec {
+    httpProxy?: string;
+    httpsProxy?: string;
+    noProxy?: string;
+    components: ("core" | "jobservice" | "trivy")[];
+}
+
 export interface ClusterSpec {
     project: string;
     harbor: HarborSpec;
@@ -146,5 +165,7 @@ export interface ClusterSpec {
     redis: RedisSpec;
     tls: TlsSpec;
     devServices: DevServicesSpec;
+    trivy: TrivySpec;
+    proxy: ProxySpec;
     secrets: SecretInputs;
 }

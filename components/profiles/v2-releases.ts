@@ -33,3 +33,23 @@ export const PROXY_CACHE_REGISTRY_TYPES: SinceTable = [
 export const REPLICATION_ADAPTERS: SinceTable = [
     ["v2.14.0", "ali-acr,aws-ecr,azure-acr,docker-hub,docker-registry,github-ghcr,google-gcr,harbor,huawei-SWR,jfrog-artifactory,tencent-tcr,volcengine-cr"],
 ];
+
+/** Releases as half-open ranges [from, before); `before` undefined = every later release. */
+export type ReleaseRanges = ReadonlyArray<readonly [from: string, before?: string]>;
+
+export function inReleases(version: string, ranges: ReleaseRanges): boolean {
+    return ranges.some(([from, before]) => atLeast(version, from) && (before === undefined || !atLeast(version, before)));
+}
+
+/**
+ * trivy-adapter env keys that only some releases' templates carry
+ * (make/photon/prepare/templates/trivy-adapter/env.jinja at every v2 tag; the L0 test compares
+ * with tests/fixtures/harbor-templates/trivy-env-keys.tsv). SKIP_JAVA_DB_UPDATE arrived in
+ * v2.9.3, is absent from v2.10.0 and back from v2.10.1.
+ */
+export const TRIVY_ENV_RELEASES: Readonly<Record<string, ReleaseRanges>> = {
+    SCANNER_TRIVY_OFFLINE_SCAN: [["v2.4.2"]],
+    SCANNER_TRIVY_SKIP_JAVA_DB_UPDATE: [["v2.9.3", "v2.10.0"], ["v2.10.1"]],
+    SCANNER_TRIVY_DB_REPOSITORY: [["v2.15.0"]],
+    SCANNER_TRIVY_JAVA_DB_REPOSITORY: [["v2.15.0"]],
+};

@@ -10,7 +10,8 @@ import { HARBOR_UID, nodePaths } from "../paths";
 import { renderTemplate, toYaml } from "../render/template";
 import { ContainerFile, ContainerSpec, SharedValues } from "./types";
 import { atLeast } from "./version";
-import { PROXY_CACHE_REGISTRY_TYPES, REPLICATION_ADAPTERS, valueFor } from "./v2-releases";
+import { proxyEnv } from "./v2-proxy";
+import { inReleases, PROXY_CACHE_REGISTRY_TYPES, REPLICATION_ADAPTERS, TRIVY_ENV_RELEASES, valueFor } from "./v2-releases";
 
 export const REGISTRY_USER = "harbor_registry_user";
 
@@ -62,6 +63,25 @@ export function containerIp(subnet: string, component: string): string {
     const bytes = net.toByteArray();
     const n = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) + ipOffset[component];
     return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/** The trivy-adapter's scanner settings (harbor.yml `trivy:`), with the keys each release carries. */
+function trivyEnv(spec: ClusterSpec): Record<string, string> {
+    const t = spec.trivy;
+    const all: Record<string, string> = {
+        SCANNER_TRIVY_IGNORE_UNFIXED: String(t.ignoreUnfixed),
+        SCANNER_TRIVY_SKIP_UPDATE: String(t.skipUpdate),
+        SCANNER_TRIVY_SKIP_JAVA_DB_UPDATE: String(t.skipJavaDbUpdate),
+        SCANNER_TRIVY_DB_REPOSITORY: t.dbRepository,
+        SCANNER_TRIVY_JAVA_DB_REPOSITORY: t.javaDbRepository,
+        SCANNER_TRIVY_OFFLINE_SCAN: String(t.offlineScan),
+        SCANNER_TRIVY_SECURITY_CHECKS: t.securityCheck,
+        SCANNER_TRIVY_INSECURE: String(t.insecure),
+        SCANNER_TRIVY_TIMEOUT: t.timeout,
+        ...proxyEnv(spec, "trivy"),
+    };
+    const release = spec.harbor.version;
+    return Object.fromEntries(Object.entries(all).filter(([k]) => !(k in TRIVY_ENV_RELEASES) || inReleases(release, TRIVY_ENV_RELEASES[k])));
 }
 
 /** Components this profile deploys on every node, in start order. */
@@ -240,8 +260,7 @@ export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedVa
         CSRF_KEY: shared.csrfKey,
         ROBOT_SCANNER_NAME_PREFIX: robotPrefix(spec, stack),
         PORT: "8080",
-        // Docker's embedded DNS only answers the internal names; keep them off any HTTP proxy.
-        NO_PROXY: "127.0.0.1,localhost,core,log,portal,registry,registryctl,jobservice,trivy-adapter,exporter,.local,.internal",
+        ...proxyEnv(spec, "core"),
     };
     for (const [key, table] of [["PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE", PROXY_CACHE_REGISTRY_TYPES], ["REPLICATION_ADAPTER_WHITELIST", REPLICATION_ADAPTERS]] as const) {
         const value = valueFor(h.version, table);
@@ -295,7 +314,7 @@ export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedVa
             REGISTRY_HTTP_CLIENT_TIMEOUT: "30",
             LOG_LEVEL: h.logLevel,
             ...registryCredential,
-            NO_PROXY: coreEnv.NO_PROXY,
+            ...proxyEnv(spec, "jobservice"),
         },
         secretEnv: ["CORE_SECRET", "JOBSERVICE_SECRET", "REGISTRY_CREDENTIAL_PASSWORD"],
         files: [
@@ -363,12 +382,7 @@ export function renderV2Node(spec: ClusterSpec, node: NodeSpec, shared: SharedVa
                 SCANNER_TRIVY_REPORTS_DIR: "/home/scanner/.cache/reports",
                 SCANNER_TRIVY_VULN_TYPE: "os,library",
                 SCANNER_TRIVY_SEVERITY: "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
-                SCANNER_TRIVY_IGNORE_UNFIXED: "false",
-                SCANNER_TRIVY_SKIP_UPDATE: "false",
-                SCANNER_TRIVY_OFFLINE_SCAN: "false",
-                SCANNER_TRIVY_SECURITY_CHECKS: "vuln",
-                SCANNER_TRIVY_INSECURE: "false",
-                SCANNER_TRIVY_TIMEOUT: "5m0s",
+                ...trivyEnv(spec),
                 SCANNER_API_SERVER_ADDR: ":8080",
             },
             secretEnv: ["SCANNER_REDIS_URL", "SCANNER_STORE_REDIS_URL", "SCANNER_JOB_QUEUE_REDIS_URL"],
