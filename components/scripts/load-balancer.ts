@@ -138,7 +138,7 @@ export function haproxyCreate(cfg: string): string {
         keepOriginal(p.haproxyCfg),
         writeContentTo(p.haproxyCfg, cfg, "0644"),
         `if ${hasSystemd}; then systemctl enable -q haproxy 2>/dev/null || true; if [ "$CHANGED" = 1 ] || ! systemctl -q is-active haproxy; then systemctl reload-or-restart haproxy; fi`,
-        `elif ${running(p.haproxyPid)}; then [ "$CHANGED" = 0 ] || haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid} -sf "$(cat ${p.haproxyPid})"`,
+        `elif ${running(p.haproxyPid)}; then [ "$CHANGED" = 0 ] || haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid} -x ${p.statsSocket} -sf "$(cat ${p.haproxyPid})"`,
         `else haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid}; fi`,
         `echo "haproxy: running"`,
     );
