@@ -13,7 +13,7 @@ import { NodeProbe } from "./profiles/types";
 import { drainScript, gateScript, retireScript } from "./scripts/rollout";
 import { hostCommand, NodeAccess } from "./transport";
 
-export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 export function drainNode(
     name: string,

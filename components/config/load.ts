@@ -229,10 +229,9 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
     const externalUrl = new URL(`${h.protocol}://${h.hostname}`);
     if (!defaultPort) externalUrl.port = String(port);
 
-    const nodes: NodeSpec[] = p.nodes.map((n, index) => ({
+    const nodes: NodeSpec[] = p.nodes.map((n) => ({
         name: n.name,
         address: n.address,
-        index,
         transport: n.transport,
         sshPort: n.sshPort,
         sshUser: p.ssh.user,

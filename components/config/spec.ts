@@ -10,8 +10,6 @@ export type Transport = "ssh" | "local";
 export interface NodeSpec {
     name: string;
     address: string;
-    /** Position in the node list (0-based); used for VRRP priorities only. */
-    index: number;
     transport: Transport;
     sshPort: number;
     sshUser: string;

@@ -29,10 +29,18 @@ function settleSeconds(spec: ClusterSpec): number {
     return Math.ceil((2 * checkIntervalMs(spec)) / 1000) + 1;
 }
 
+/** Waits (at most rollout.drainTimeoutSeconds) until no client connection to the node's proxy is open; leaves $open and $waited. */
+function waitForOpenConnections(spec: ClusterSpec, node: NodeSpec): string[] {
+    const established = `ss -Htn state established ${q(`( sport = :${backendPort(spec, node)} )`)} | wc -l`;
+    return [
+        `waited=0; open=$(${established})`,
+        `while [ "$open" -gt 0 ] && [ "$waited" -lt ${spec.rollout.drainTimeoutSeconds} ]; do sleep 1; waited=$((waited + 1)); open=$(${established}); done`,
+    ];
+}
+
 export function drainScript(spec: ClusterSpec, node: NodeSpec): string {
     const port = backendPort(spec, node);
     const limit = spec.rollout.drainTimeoutSeconds;
-    const established = `ss -Htn state established ${q(`( sport = :${port} )`)} | wc -l`;
     return script(
         `install -d -m 0755 ${q(dirOf(list))}; touch ${q(list)}`,
         `grep -qxF ${q(node.name)} ${q(list)} || echo ${q(node.name)} >> ${q(list)}`,
@@ -40,8 +48,7 @@ export function drainScript(spec: ClusterSpec, node: NodeSpec): string {
         // A node that serves nothing yet (first creation) has nothing to drain.
         `if ! ss -Hltn ${q(`( sport = :${port} )`)} | grep -q .; then echo ${q(`harbor-ha: ${node.name} drained (not serving yet)`)}; exit 0; fi`,
         `sleep ${settleSeconds(spec)}`,
-        `waited=0; open=$(${established})`,
-        `while [ "$open" -gt 0 ] && [ "$waited" -lt ${limit} ]; do sleep 1; waited=$((waited + 1)); open=$(${established}); done`,
+        ...waitForOpenConnections(spec, node),
         `if [ "$open" -gt 0 ]; then echo "harbor-ha: ${node.name} drained; $open connection(s) still open after ${limit} s (rollout.drainTimeoutSeconds), going on"; ` +
             `else echo "harbor-ha: ${node.name} drained; no open connections after $waited s"; fi`,
     );
@@ -52,12 +59,8 @@ export function drainScript(spec: ClusterSpec, node: NodeSpec): string {
  * connections; wait (bounded) for the open ones before its containers are removed.
  */
 export function retireScript(spec: ClusterSpec, node: NodeSpec): string {
-    const port = backendPort(spec, node);
-    const limit = spec.rollout.drainTimeoutSeconds;
-    const established = `ss -Htn state established ${q(`( sport = :${port} )`)} | wc -l`;
     return script(
-        `waited=0; open=$(${established})`,
-        `while [ "$open" -gt 0 ] && [ "$waited" -lt ${limit} ]; do sleep 1; waited=$((waited + 1)); open=$(${established}); done`,
+        ...waitForOpenConnections(spec, node),
         `echo "harbor-ha: ${node.name} retired; $open connection(s) open after $waited s"`,
     );
 }
