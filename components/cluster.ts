@@ -92,29 +92,32 @@ export class HarborCluster extends pulumi.ComponentResource {
                 .apply((v) => v as unknown as SharedValues));
         };
 
+        const accessOf = (n: NodeSpec): NodeAccess => ({ node: n, ssh: spec.ssh, privateKey });
         // Rolling waves (components/rollout.ts): a node's drain waits for the previous wave's gates.
-        const gates = new Map<string, pulumi.Resource[]>();
+        /** Per node, what its balancer waits for (and is deleted before): its gate and retire steps. */
+        const afterHarbor = new Map<string, pulumi.Resource[]>();
         let previousWave: pulumi.Resource[] = [];
         for (const wave of rolloutWaves(spec.nodes, spec.rollout.maxUnavailable)) {
             const thisWave: pulumi.Resource[] = [];
             for (const node of wave) {
-                const access: NodeAccess = { node, ssh: spec.ssh, privateKey };
+                const access = accessOf(node);
                 const np = { parent: this, provider: commandProvider };
-                const shared = sharedValuesFor(node);
-                const fingerprint = nodeFingerprint(shared.apply((s) => renderNode(spec, node, s, args.stack)), spec, node, spec.secrets.cephKey);
+                // Rendered once: the drain's fingerprint and the containers read the same render.
+                const rendered = pulumi.secret(sharedValuesFor(node).apply((s) => renderNode(spec, node, s, args.stack)));
+                const fingerprint = nodeFingerprint(rendered, spec, node, spec.secrets.cephKey);
                 const drain = drainNode(`${node.name}-drain`, { spec, access, fingerprint, after: previousWave }, np);
                 const mount = new CephFsMount(`${node.name}-storage`, { access, storage: spec.storage, cephKey: spec.secrets.cephKey }, { ...np, dependsOn: [drain] });
                 const prep = new HostPrep(`${node.name}-host`, { access, paths: nodePaths(spec.storage, node.name), trivy: spec.harbor.trivy, requireMount: spec.storage.type === "cephfs" }, { ...np, dependsOn: [mount] });
                 const provider = dockerProvider(`${node.name}-docker`, access, p);
                 const harbor = new HarborNode(
                     `${node.name}-harbor`,
-                    { spec, node, provider, shared, hasCaCertificate: hasCa, stack: args.stack, dependsOn: [drain, prep, ...data.ready] },
+                    { spec, node, provider, rendered, hasCaCertificate: hasCa, stack: args.stack, dependsOn: [drain, prep, ...data.ready] },
                     p,
                 );
                 this.nodes.push(harbor);
                 const gate = gateNode(`${node.name}-gate`, { spec, access, probes: v2NodeProbes(spec, node), fingerprint, after: Object.values(harbor.containers) }, np);
                 const retire = retireNode(`${node.name}-retire`, { spec, access, after: Object.values(harbor.containers) }, np);
-                gates.set(node.name, [gate, retire]);
+                afterHarbor.set(node.name, [gate, retire]);
                 thisWave.push(gate);
             }
             previousWave = thisWave;
@@ -125,7 +128,6 @@ export class HarborCluster extends pulumi.ComponentResource {
             // One balancer per host: instances sharing a machine (dev) share its haproxy.
             const hosts = new Map<string, NodeSpec[]>();
             for (const n of spec.nodes) hosts.set(n.address, [...(hosts.get(n.address) ?? []), n]);
-            const accessOf = (n: NodeSpec): NodeAccess => ({ node: n, ssh: spec.ssh, privateKey });
             const keepalived = spec.loadBalancer.mode === "keepalived";
             const heads = [...hosts.values()].map((l) => l[0]);
             // VRRP peer files: on every host, one per other host, owned by the host it names.
@@ -149,7 +151,7 @@ export class HarborCluster extends pulumi.ComponentResource {
                         spec, access: accessOf(node), backends, localInstances, hasPeers: heads.length > 1,
                         announced: entries.get(node.name)!.announced, peerFilesHere: entries.get(node.name)!.here,
                     },
-                    { parent: this, provider: commandProvider, dependsOn: local.flatMap((n) => gates.get(n.name)!) },
+                    { parent: this, provider: commandProvider, dependsOn: local.flatMap((n) => afterHarbor.get(n.name)!) },
                 );
             }
         }

@@ -15,8 +15,8 @@ export interface HarborNodeArgs {
     node: NodeSpec;
     /** Docker engine of this node. */
     provider: docker.Provider;
-    /** Cluster-wide values plus this node's TLS certificate, all resolved together (secret). */
-    shared: pulumi.Output<SharedValues>;
+    /** The node's containers rendered with the real values (renderNode over the shared values; secret). */
+    rendered: pulumi.Output<ContainerSpec[]>;
     /** Whether shared.caCertificate is non-empty (decides the file list before values are known). */
     hasCaCertificate: boolean;
     /** Stack name (stable per stack, feeds the scanner robot prefix). */
@@ -74,8 +74,7 @@ export class HarborNode extends pulumi.ComponentResource {
         );
 
         const shape = renderNode(spec, node, placeholderShared(spec, args.hasCaCertificate), args.stack);
-        const rendered = args.shared.apply((s) => {
-            const real = renderNode(spec, node, s, args.stack);
+        const rendered = args.rendered.apply((real) => {
             assertSameShape(shape, real);
             return real;
         });
