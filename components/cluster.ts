@@ -18,7 +18,7 @@ import { HarborNode, renderNode } from "./harbor-node";
 import { HostPrep } from "./host-prep";
 import { LoadBalancerMember, vrrpPeerEntry } from "./load-balancer";
 import { drainNode, gateNode, nodeFingerprint, retireNode } from "./node-rollout";
-import { v2NodeProbes } from "./profiles/v2-probes";
+import { v2NodeProbes } from "./profiles/v2/probes";
 import { rolloutWaves } from "./rollout";
 import { nodePaths } from "./paths";
 import { SharedValues } from "./profiles/types";

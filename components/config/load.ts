@@ -3,12 +3,14 @@
  * ConfigError listing every problem, each naming the config key and the fix. Secret values are
  * wrapped with pulumi.secret() here and never appear in an error message.
  */
-import { createHash } from "crypto";
+import { createHash, X509Certificate } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { pemKeys, plainKeys, SecretKey, secretKeys } from "./schema";
 import { ClusterSpec, NodeSpec, SecretInputs } from "./spec";
+import { SETTING_SINCE } from "../profiles/v2/releases";
+import { atLeast } from "../profiles/version";
 
 /** Raw stack config as Pulumi hands it to the program: `<project>:<key>` -> string. */
 export interface RawConfig {
@@ -207,6 +209,13 @@ function crossChecks(project: string, p: Parsed, raw: RawConfig, problems: strin
         if (r.host) problems.push(`${k("redis.host")}: not used in sentinel mode; remove it (Harbor finds the master through redis.sentinels)`);
     }
 
+    releaseChecks(project, p, problems);
+    const trusted = raw.values[k("trustedCaCertificates")];
+    if (trusted !== undefined) {
+        const problem = pemCertificatesProblem(trusted);
+        if (problem) problems.push(`${k("trustedCaCertificates")}: ${problem}; set it with \`pulumi config set trustedCaCertificates -- "$(cat ca1.crt ca2.crt)"\``);
+    }
+
     if (p.tls.mode === "provided") {
         if (!has("tlsCertificate")) problems.push(`${k("tlsCertificate")}: missing; tls.mode provided needs the PEM chain: \`pulumi config set tlsCertificate -- "$(cat server.crt)"\``);
         else if (!/-----BEGIN CERTIFICATE-----/.test(raw.values[k("tlsCertificate")]))
@@ -220,6 +229,36 @@ function crossChecks(project: string, p: Parsed, raw: RawConfig, problems: strin
         problems.push(`${k("devServices.enabled")}: dev services run on the local Docker engine; use them only with transport: local nodes`);
     if (p.nodes.some((n) => n.transport === "ssh") && !p.ssh.privateKeyPath && !p.ssh.agent)
         problems.push(`${k("ssh.privateKeyPath")}: missing; ssh nodes need a key file path (or ssh.agent: true)`);
+}
+
+/** Settings the chosen release's templates cannot carry (releases.ts SETTING_SINCE). */
+function releaseChecks(project: string, p: Parsed, problems: string[]): void {
+    const version = p.harbor.version;
+    const refuse = (setting: keyof typeof SETTING_SINCE, key: string, fix: string) => {
+        if (!atLeast(version, SETTING_SINCE[setting]))
+            problems.push(`${project}:${key}: needs Harbor ${SETTING_SINCE[setting]} or later (harbor.version is ${version}); ${fix}`);
+    };
+    if (p.redis.tls) refuse("redis.tls", "redis.tls", "its registry cannot speak TLS to Redis: use a newer release or a plain-TCP Redis");
+    if (p.redis.username) refuse("redis.username", "redis.username", "its registry cannot log in as an ACL user: use a newer release or Redis's default user");
+    if (p.harbor.jobLoggers?.includes("DB")) refuse("harbor.jobLoggers DB", "harbor.jobLoggers", "older releases always log jobs to STD_OUTPUT and FILE: remove harbor.jobLoggers");
+    if (p.harbor.maxJobDurationHours !== undefined) refuse("harbor.maxJobDurationHours", "harbor.maxJobDurationHours", "older releases stop a job after 24 h: remove the key");
+}
+
+/** Why `text` is not one or more PEM certificates (and nothing else), or undefined. */
+export function pemCertificatesProblem(text: string): string | undefined {
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) return "holds no PEM certificate (no BEGIN CERTIFICATE ... END CERTIFICATE block)";
+    const rest = blocks.reduce((t, b) => t.replace(b, ""), text);
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(rest)) return "holds a private key; only CA certificates belong here";
+    if (rest.trim() !== "") return "holds text outside the PEM certificate blocks";
+    for (const [i, b] of blocks.entries()) {
+        try {
+            new X509Certificate(b);
+        } catch {
+            return `certificate ${i + 1} of ${blocks.length} does not parse as X.509`;
+        }
+    }
+    return undefined;
 }
 
 function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretInputs): ClusterSpec {
@@ -288,7 +327,8 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
             trivy: h.trivy,
             logLevel: h.logLevel,
             maxJobWorkers: h.maxJobWorkers,
-            jobLoggers: h.jobLoggers,
+            jobLoggers: h.jobLoggers ?? (atLeast(h.version, SETTING_SINCE["harbor.jobLoggers DB"]) ? ["DB"] : ["STD_OUTPUT", "FILE"]),
+            maxJobDurationHours: h.maxJobDurationHours ?? 24,
             jobLogSweeperDays: h.jobLogSweeperDays,
             logRotateCount: h.logRotateCount,
             logRotateSize: h.logRotateSize,
@@ -341,6 +381,7 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         devServices: p.devServices,
         trivy: p.trivy,
         proxy: p.proxy,
+        trustedCaCertificates: raw.values[`${project}:trustedCaCertificates`],
         secrets,
     };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
+import { SUPPORTED_RELEASES } from "../profiles/v2/releases";
 
 const dnsName = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
@@ -37,16 +38,15 @@ const nodeName = z
 const absPath = z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, "must be an absolute path without spaces or shell characters");
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/, "must be a Go duration like 5m or 30s");
 
-/** Harbor 2.x releases this program has a profile for. */
-export const supportedHarborVersion = /^v2\.(1[0-5]|[0-9])\.\d+$/;
+const releaseRange = `${SUPPORTED_RELEASES[0]} … ${SUPPORTED_RELEASES[SUPPORTED_RELEASES.length - 1]}`;
 
 export const harborSchema = z
     .object({
         version: z
             .string()
             .default("v2.15.2")
-            .refine((v) => supportedHarborVersion.test(v), {
-                message: "unknown Harbor version: the v2 profile supports v2.0.0 … v2.15.x (form vX.Y.Z)",
+            .refine((v) => SUPPORTED_RELEASES.includes(v), {
+                message: `not a release the v2 profile was checked against; use one of ${releaseRange} (every tag in between; v2.0.x is not supported: its core keeps UI sessions in a Redis setting without Sentinel or TLS)`,
             }),
         /** Image prefix, e.g. registry.internal:5000/goharbor for a private mirror. */
         imageRegistry: z
@@ -60,8 +60,13 @@ export const harborSchema = z
         trivy: z.boolean().default(false),
         logLevel: z.enum(["debug", "info", "warning", "error", "fatal"]).default("info"),
         maxJobWorkers: z.number().int().min(1).max(100).default(10),
-        /** DB is the HA-safe default: any node's UI shows any job's log. */
-        jobLoggers: z.array(z.enum(["DB", "FILE", "STD_OUTPUT"])).min(1).default(["DB"]),
+        /**
+         * Default DB (v2.9.0+): any node's UI shows any job's log. Releases before v2.9.0 always
+         * log jobs to STD_OUTPUT and FILE (their template has no choice), and FILE is on CephFS.
+         */
+        jobLoggers: z.array(z.enum(["DB", "FILE", "STD_OUTPUT"])).min(1).optional(),
+        /** jobservice gives up on a job after this long (harbor.yml jobservice.max_job_duration_hours; v2.13.0+). */
+        maxJobDurationHours: z.number().int().min(24, "Harbor raises anything below 24 to 24; use 24 or more").optional(),
         jobLogSweeperDays: z.number().int().min(1).default(14),
         logRotateCount: z.number().int().min(1).default(50),
         logRotateSize: z.string().regex(/^\d+[kMG]?$/, "must be a logrotate size like 200M").default("200M"),
@@ -300,4 +305,4 @@ export const secretKeys = [
 export type SecretKey = (typeof secretKeys)[number];
 
 /** Public but multi-line PEM values, accepted plain or secret. */
-export const pemKeys = ["tlsCertificate", "tlsCaCertificate"] as const;
+export const pemKeys = ["tlsCertificate", "tlsCaCertificate", "trustedCaCertificates"] as const;

@@ -36,6 +36,7 @@ export interface HarborSpec {
     logLevel: string;
     maxJobWorkers: number;
     jobLoggers: ("DB" | "FILE" | "STD_OUTPUT")[];
+    maxJobDurationHours: number;
     jobLogSweeperDays: number;
     logRotateCount: number;
     logRotateSize: string;
@@ -165,5 +166,10 @@ export interface ClusterSpec {
     devServices: DevServicesSpec;
     trivy: TrivySpec;
     proxy: ProxySpec;
+    /**
+     * PEM CA certificates every Harbor component trusts besides the public roots (private CAs of
+     * PostgreSQL, Redis, replication endpoints, OIDC): Harbor's /harbor_cust_cert bundle.
+     */
+    trustedCaCertificates?: string;
     secrets: SecretInputs;
 }

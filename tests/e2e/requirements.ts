@@ -19,7 +19,7 @@ import { labEnabled } from "../lab/lab";
 import { requireToolchain } from "../engine/toolchain";
 
 export const HARBOR_VERSION = "v2.15.2";
-/** Image names of the v2 profile (components/profiles/v2.ts), without trivy. */
+/** Image names of the v2 profile (components/profiles/v2/context.ts), without trivy. */
 export const HARBOR_IMAGES = ["harbor-log", "registry-photon", "harbor-registryctl", "harbor-core", "harbor-portal", "harbor-jobservice", "nginx-photon"];
 
 export type ImageSource = { kind: "tarball"; path: string; prefix: string } | { kind: "docker"; prefix: string } | { kind: "pull"; prefix: string };

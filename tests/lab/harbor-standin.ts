@@ -6,7 +6,7 @@
  * - the node's client port (https): `GET /api/v2.0/health` replays, byte for byte, what a real
  *   Harbor v2.15.2 answered (tests/fixtures/real-harbor/), and `GET /standin/node` names the node
  *   that answered (test-only; real Harbor has no such path);
- * - each component haproxy's node-local probes reach (profiles/v2-probes.ts), on the component's
+ * - each component haproxy's node-local probes reach (profiles/v2/probes.ts), on the component's
  *   fixed address, added to the node's loopback: the http ones answer 200 (the probes read only
  *   the status; the 2xx is what Harbor's own images require of these paths in their Docker health
  *   checks), the tcp ones accept and never answer, like a real core or jobservice waiting on a

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { v2NodeProbes } from "../../components/profiles/v2-probes";
+import { v2NodeProbes } from "../../components/profiles/v2/probes";
 import { rolloutWaves } from "../../components/rollout";
 import { FLAGS_DIR, STANDIN_DIR, STANDIN_PY, StandinConfig, standinUnit } from "./harbor-standin";
 import { copyToNode, labNodes, LabNode, ssh } from "./lab";

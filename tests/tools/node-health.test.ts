@@ -22,7 +22,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadClusterSpec } from "../../components/config/load";
 import { ClusterSpec } from "../../components/config/spec";
-import { v2NodeProbes } from "../../components/profiles/v2-probes";
+import { v2NodeProbes } from "../../components/profiles/v2/probes";
 import { LB_PATHS, renderHaproxyConfig } from "../../components/scripts/load-balancer";
 import { drainScript, gateScript } from "../../components/scripts/rollout";
 import { prodConfig, raw } from "../support/fixtures";

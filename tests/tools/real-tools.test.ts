@@ -19,7 +19,7 @@ import { placeholderShared, renderNode } from "../../components/harbor-node";
 import { ContainerSpec, SharedValues } from "../../components/profiles/types";
 import { REGISTRY_USER } from "../../components/profiles/v2";
 import { harborRedisValues } from "../../components/redis/harbor-values";
-import { v2NodeProbes } from "../../components/profiles/v2-probes";
+import { v2NodeProbes } from "../../components/profiles/v2/probes";
 import { registryHtpasswdLine } from "../../components/registry-htpasswd";
 import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate } from "../../components/scripts/load-balancer";
 import { prodConfig, raw } from "../support/fixtures";

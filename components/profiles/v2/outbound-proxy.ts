@@ -4,7 +4,7 @@
  * HTTP(S)_PROXY and NO_PROXY = Harbor's internal names plus the user's; the others get the keys
  * empty. The internal names are Docker DNS names on the node's network and must never be proxied.
  */
-import { ClusterSpec } from "../config/spec";
+import { ClusterSpec } from "../../config/spec";
 
 /** INTERNAL_NO_PROXY_DN of make/photon/prepare/g.py (v2.15.2), in a fixed order. */
 export const INTERNAL_NO_PROXY = [

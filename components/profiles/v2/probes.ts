@@ -9,9 +9,9 @@
  * - the proxy gets a TCP connect on the port clients use.
  * The scanner is left out on purpose: a dead Trivy must not take a node out of serving pulls.
  */
-import { ClusterSpec, NodeSpec } from "../config/spec";
-import { NodeProbe } from "./types";
-import { containerIp } from "./v2";
+import { ClusterSpec, NodeSpec } from "../../config/spec";
+import { NodeProbe } from "../types";
+import { containerIp } from "./context";
 
 export function v2NodeProbes(spec: ClusterSpec, node: NodeSpec): NodeProbe[] {
     const at = (component: string, port: number, kind: NodeProbe["kind"], path?: string): NodeProbe =>
