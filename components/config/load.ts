@@ -3,11 +3,11 @@
  * ConfigError listing every problem, each naming the config key and the fix. Secret values are
  * wrapped with pulumi.secret() here and never appear in an error message.
  */
-import { createHash, X509Certificate } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { pemKeys, plainKeys, SecretKey, secretKeys } from "./schema";
+import { crossChecks } from "./checks";
+import { defaultMaxUnavailable, defaultPriority } from "./defaults";
+import { Parsed, pemKeys, plainKeys, SecretKey, secretKeys } from "./schema";
 import { ClusterSpec, NodeSpec, SecretInputs } from "./spec";
 import { SETTING_SINCE } from "../profiles/v2/releases";
 import { atLeast } from "../profiles/version";
@@ -41,7 +41,6 @@ export function readRawConfig(): RawConfig {
     return { project, values: all, secretKeys: secret };
 }
 
-type Parsed = { [K in keyof typeof plainKeys]: z.output<(typeof plainKeys)[K]> };
 
 function keyPath(project: string, key: string, path: (string | number)[]): string {
     let s = `${project}:${key}`;
@@ -113,152 +112,12 @@ function describeIssue(project: string, key: string, issue: z.ZodIssue): string 
         return `${where}: unknown field(s) ${issue.keys.join(", ")}${hint}`;
     }
     if (issue.code === "invalid_type" && issue.received === "undefined") return `${where}: missing (required)`;
+    // zod's own texts quote the received value: a password pasted into the wrong field would be printed.
+    if (issue.code === "invalid_enum_value") return `${where}: must be one of ${issue.options.join(", ")}`;
+    if (issue.code === "invalid_literal") return `${where}: must be ${JSON.stringify(issue.expected)}`;
+    if (issue.code === "invalid_type") return `${where}: must be a ${issue.expected} (got a ${issue.received})`;
+    if (issue.message === "Invalid" || issue.message === "Invalid input") return `${where}: has an invalid form; see README "Config reference"`;
     return `${where}: ${issue.message}`;
-}
-
-function inSubnet(ip: string, subnet: string): boolean {
-    return ipaddr.IPv4.parse(ip).match(ipaddr.IPv4.parseCIDR(subnet));
-}
-
-function crossChecks(project: string, p: Parsed, raw: RawConfig, problems: string[]): void {
-    const k = (s: string) => `${project}:${s}`;
-    const has = (key: string) => raw.values[k(key)] !== undefined;
-
-    const seenNames = new Map<string, number>();
-    const seenAddr = new Map<string, number>();
-    p.nodes.forEach((n, i) => {
-        if (seenNames.has(n.name)) problems.push(`${k(`nodes[${i}].name`)}: duplicate node name "${n.name}" (also nodes[${seenNames.get(n.name)}])`);
-        seenNames.set(n.name, i);
-        // Two instances may share an address only when they share one Docker engine on purpose (local dev).
-        if (n.transport === "ssh") {
-            if (seenAddr.has(n.address)) problems.push(`${k(`nodes[${i}].address`)}: duplicate node address ${n.address} (also nodes[${seenAddr.get(n.address)}]); each ssh node is its own VM`);
-            seenAddr.set(n.address, i);
-        }
-    });
-
-    // Instances on the same host must not collide on host ports or Docker subnets.
-    const byHost = new Map<string, number[]>();
-    p.nodes.forEach((n, i) => byHost.set(n.address, [...(byHost.get(n.address) ?? []), i]));
-    for (const idxs of byHost.values()) {
-        if (idxs.length < 2) continue;
-        const ports = new Map<number, string>();
-        const subnets = new Map<string, number>();
-        for (const i of idxs) {
-            const n = p.nodes[i];
-            for (const [field, v] of [["httpPort", n.httpPort], ["httpsPort", n.httpsPort], ["syslogPort", n.syslogPort], ["healthPort", n.healthPort]] as const) {
-                if (ports.has(v)) problems.push(`${k(`nodes[${i}].${field}`)}: port ${v} already used by ${ports.get(v)} on the same host ${n.address}`);
-                ports.set(v, `nodes[${i}].${field}`);
-            }
-            const sn = n.containerSubnet ?? p.containers.subnet;
-            if (subnets.has(sn)) problems.push(`${k(`nodes[${i}].containerSubnet`)}: instances on one host need distinct container subnets (${sn} is also used by nodes[${subnets.get(sn)}])`);
-            subnets.set(sn, i);
-        }
-    }
-
-    const lb = p.loadBalancer;
-    if (lb.mode === "keepalived") {
-        if (!lb.vip) problems.push(`${k("loadBalancer.vip")}: missing; keepalived mode needs the virtual IP (or set loadBalancer.mode: external)`);
-        if (!lb.subnet) problems.push(`${k("loadBalancer.subnet")}: missing; keepalived mode needs the node network CIDR, e.g. 10.0.0.0/24`);
-        if (lb.vip && lb.subnet) {
-            if (!inSubnet(lb.vip, lb.subnet)) problems.push(`${k("loadBalancer.vip")}: ${lb.vip} is outside loadBalancer.subnet ${lb.subnet}`);
-            p.nodes.forEach((n, i) => {
-                if (n.address === lb.vip) problems.push(`${k(`nodes[${i}].address`)}: equals the VIP ${lb.vip}; the VIP must be a free address`);
-                else if (ipaddr.IPv4.isValidFourPartDecimal(n.address) && !inSubnet(n.address, lb.subnet!))
-                    problems.push(`${k(`nodes[${i}].address`)}: ${n.address} is outside loadBalancer.subnet ${lb.subnet}; VRRP needs every node on that network`);
-            });
-        }
-        if (p.nodes.some((n) => n.transport === "local") && p.nodes.length > 1 && new Set(p.nodes.map((n) => n.address)).size === 1)
-            problems.push(`${k("loadBalancer.mode")}: keepalived needs separate hosts; for instances on one machine use loadBalancer.mode: haproxy`);
-    }
-    if (lb.mode !== "external" && p.harbor.protocol === "https" && lb.httpRedirect) {
-        const front = lb.frontendPort ?? p.harbor.port ?? 443;
-        if (lb.httpRedirectPort === front)
-            problems.push(`${k("loadBalancer.httpRedirectPort")}: ${lb.httpRedirectPort} is also the frontend port; pick another port or set loadBalancer.httpRedirect: false`);
-        p.nodes.forEach((n, i) => {
-            for (const [field, v] of [["httpPort", n.httpPort], ["httpsPort", n.httpsPort], ["healthPort", n.healthPort]] as const)
-                if (v === lb.httpRedirectPort)
-                    problems.push(`${k(`nodes[${i}].${field}`)}: ${v} is loadBalancer.httpRedirectPort on the same host; change one of them or set loadBalancer.httpRedirect: false`);
-        });
-    }
-    const prios = p.nodes.map((n) => n.priority).filter((x): x is number => x !== undefined);
-    if (new Set(prios).size !== prios.length) problems.push(`${k("nodes")}: two nodes have the same priority; VRRP priorities must differ`);
-
-    const st = p.storage;
-    if (st.type === "cephfs") {
-        if (!st.cephfs) problems.push(`${k("storage.cephfs")}: missing; storage.type cephfs needs monitors (e.g. cephfs: {monitors: ["10.0.0.5:6789"]})`);
-        if (!has("cephKey")) problems.push(`${k("cephKey")}: missing; run \`pulumi config set --secret cephKey <key of client.${st.cephfs?.clientName ?? "harbor"}>\``);
-    } else if (p.nodes.some((n) => n.transport === "ssh") && p.nodes.length > 1) {
-        problems.push(`${k("storage.type")}: "local" is a directory on one machine; ${p.nodes.length} ssh nodes need storage.type: cephfs to share blobs`);
-    }
-    if (st.mountPoint === st.localRoot) problems.push(`${k("storage.localRoot")}: must differ from storage.mountPoint`);
-
-    const db = p.database;
-    if (db.engine !== "postgresql") problems.push(`${k("database.engine")}: Harbor 2.x supports only postgresql ("mysql" is for the Harbor 1.x profile)`);
-    if (db.provision.enabled) {
-        if (!has("databaseAdminPassword") && !p.devServices.enabled) problems.push(`${k("databaseAdminPassword")}: missing; database.provision.enabled needs it: \`pulumi config set --secret databaseAdminPassword <pw>\``);
-    } else if (!has("databasePassword") && !p.devServices.enabled) {
-        problems.push(`${k("databasePassword")}: missing; set Harbor's DB password with \`pulumi config set --secret databasePassword <pw>\`, or enable database.provision`);
-    }
-    if (db.import && !db.provision.enabled) problems.push(`${k("database.import")}: needs database.provision.enabled: true (the import runs with the admin login)`);
-
-    const r = p.redis;
-    if (r.mode === "standalone" && !r.host) problems.push(`${k("redis.host")}: missing; standalone Redis needs a host`);
-    if (r.mode === "sentinel") {
-        if (!r.sentinels || r.sentinels.length === 0) problems.push(`${k("redis.sentinels")}: missing; sentinel mode needs a list like ["10.0.0.7:26379"]`);
-        if (!r.masterSet) problems.push(`${k("redis.masterSet")}: missing; sentinel mode needs the master set name (e.g. mymaster)`);
-        if (r.host) problems.push(`${k("redis.host")}: not used in sentinel mode; remove it (Harbor finds the master through redis.sentinels)`);
-    }
-
-    releaseChecks(project, p, problems);
-    const trusted = raw.values[k("trustedCaCertificates")];
-    if (trusted !== undefined) {
-        const problem = pemCertificatesProblem(trusted);
-        if (problem) problems.push(`${k("trustedCaCertificates")}: ${problem}; set it with \`pulumi config set trustedCaCertificates -- "$(cat ca1.crt ca2.crt)"\``);
-    }
-
-    if (p.tls.mode === "provided") {
-        if (!has("tlsCertificate")) problems.push(`${k("tlsCertificate")}: missing; tls.mode provided needs the PEM chain: \`pulumi config set tlsCertificate -- "$(cat server.crt)"\``);
-        else if (!/-----BEGIN CERTIFICATE-----/.test(raw.values[k("tlsCertificate")]))
-            problems.push(`${k("tlsCertificate")}: is not a PEM certificate (no BEGIN CERTIFICATE line)`);
-        if (!has("tlsPrivateKey")) problems.push(`${k("tlsPrivateKey")}: missing; run \`pulumi config set --secret tlsPrivateKey -- "$(cat server.key)"\``);
-    }
-    if (p.harbor.protocol === "http" && p.tls.mode === "provided")
-        problems.push(`${k("tls.mode")}: "provided" has no effect with harbor.protocol http; remove it or use https`);
-
-    if (p.devServices.enabled && p.nodes.some((n) => n.transport === "ssh"))
-        problems.push(`${k("devServices.enabled")}: dev services run on the local Docker engine; use them only with transport: local nodes`);
-    if (p.nodes.some((n) => n.transport === "ssh") && !p.ssh.privateKeyPath && !p.ssh.agent)
-        problems.push(`${k("ssh.privateKeyPath")}: missing; ssh nodes need a key file path (or ssh.agent: true)`);
-}
-
-/** Settings the chosen release's templates cannot carry (releases.ts SETTING_SINCE). */
-function releaseChecks(project: string, p: Parsed, problems: string[]): void {
-    const version = p.harbor.version;
-    const refuse = (setting: keyof typeof SETTING_SINCE, key: string, fix: string) => {
-        if (!atLeast(version, SETTING_SINCE[setting]))
-            problems.push(`${project}:${key}: needs Harbor ${SETTING_SINCE[setting]} or later (harbor.version is ${version}); ${fix}`);
-    };
-    if (p.redis.tls) refuse("redis.tls", "redis.tls", "its registry cannot speak TLS to Redis: use a newer release or a plain-TCP Redis");
-    if (p.redis.username) refuse("redis.username", "redis.username", "its registry cannot log in as an ACL user: use a newer release or Redis's default user");
-    if (p.harbor.jobLoggers?.includes("DB")) refuse("harbor.jobLoggers DB", "harbor.jobLoggers", "older releases always log jobs to STD_OUTPUT and FILE: remove harbor.jobLoggers");
-    if (p.harbor.maxJobDurationHours !== undefined) refuse("harbor.maxJobDurationHours", "harbor.maxJobDurationHours", "older releases stop a job after 24 h: remove the key");
-}
-
-/** Why `text` is not one or more PEM certificates (and nothing else), or undefined. */
-export function pemCertificatesProblem(text: string): string | undefined {
-    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0) return "holds no PEM certificate (no BEGIN CERTIFICATE ... END CERTIFICATE block)";
-    const rest = blocks.reduce((t, b) => t.replace(b, ""), text);
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(rest)) return "holds a private key; only CA certificates belong here";
-    if (rest.trim() !== "") return "holds text outside the PEM certificate blocks";
-    for (const [i, b] of blocks.entries()) {
-        try {
-            new X509Certificate(b);
-        } catch {
-            return `certificate ${i + 1} of ${blocks.length} does not parse as X.509`;
-        }
-    }
-    return undefined;
 }
 
 function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretInputs): ClusterSpec {
@@ -386,17 +245,4 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
     };
 }
 
-/**
- * Default VRRP priority from the node's name alone (101..200), so removing or inserting another
- * node never shifts this one's priority (and never reloads its keepalived). Equal values are
- * legal in VRRP: the higher address wins the tie.
- */
-export function defaultPriority(name: string): number {
-    const h = createHash("sha256").update(name).digest();
-    return 101 + (h.readUInt32BE(0) % 100);
-}
-
-/** One node at a time up to 5 nodes; above that a third, so a rollout is 3-4 waves at any size. */
-export function defaultMaxUnavailable(nodeCount: number): number {
-    return nodeCount <= 5 ? 1 : Math.floor(nodeCount / 3);
-}
+export { defaultMaxUnavailable, defaultPriority } from "./defaults";

@@ -32,6 +32,19 @@ export const cidr = z.string().refine(
 );
 
 const port = z.number().int().min(1).max(65535);
+
+/** "host:port" (port 1-65535), or with `portRequired` false also a bare host. */
+function endpoint(portRequired: boolean) {
+    const form = portRequired ? "host:port" : "host or host:port";
+    return z.string().refine(
+        (s) => {
+            const m = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(s);
+            if (!m || (portRequired && m[2] === undefined)) return false;
+            return m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535);
+        },
+        { message: `must be ${form} with a port from 1 to 65535` },
+    );
+}
 const nodeName = z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,30}$/, "must start with a letter and use only a-z, 0-9 and '-' (max 31 chars)");
@@ -80,7 +93,7 @@ export const nodeSchema = z
         transport: z.enum(["ssh", "local"]).default("ssh"),
         sshPort: port.default(22),
         /** authorized_keys-format host key; pins the node's identity for remote commands. */
-        hostKey: z.string().startsWith("ssh-").optional(),
+        hostKey: z.string().min(1).optional(),
         httpPort: port.default(8080),
         httpsPort: port.default(8443),
         /** Host port of this node's log container; two instances on one engine need different ones. */
@@ -155,7 +168,7 @@ export const storageSchema = z
         localRoot: absPath.default("/var/lib/harbor-ha"),
         cephfs: z
             .object({
-                monitors: z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be host or host:port")).min(1),
+                monitors: z.array(endpoint(false)).min(1),
                 path: absPath.default("/harbor"),
                 clientName: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a Ceph client id like harbor").default("harbor"),
                 client: z.enum(["fuse", "kernel"]).default("fuse"),
@@ -197,7 +210,7 @@ export const databaseSchema = z
     })
     .strict();
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port");
+const hostPort = endpoint(true);
 
 export const redisSchema = z
     .object({
@@ -205,7 +218,7 @@ export const redisSchema = z
         host: hostOrIp.optional(),
         port: port.default(6379),
         sentinels: z.array(hostPort).optional(),
-        masterSet: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+        masterSet: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a Sentinel master set name: letters, digits, _ . -").optional(),
         tls: z.boolean().default(false),
         username: z.string().optional(),
         /** Host/sentinels as seen from the machine running Pulumi (readiness probe), if different. */
@@ -306,3 +319,6 @@ export type SecretKey = (typeof secretKeys)[number];
 
 /** Public but multi-line PEM values, accepted plain or secret. */
 export const pemKeys = ["tlsCertificate", "tlsCaCertificate", "trustedCaCertificates"] as const;
+
+/** The config after schema parsing (defaults applied), before cross-field checks. */
+export type Parsed = { [K in keyof typeof plainKeys]: z.output<(typeof plainKeys)[K]> };

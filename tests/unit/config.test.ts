@@ -104,7 +104,7 @@ describe("L0 config validation", () => {
     });
 
     it("rollout defaults: one node at a time up to 5 nodes, a third of the nodes above", () => {
-        assert.deepStrictEqual([1, 3, 5, 6, 10, 30].map((n) => loadClusterSpec(raw(prodConfig(n))).rollout.maxUnavailable), [1, 1, 1, 2, 3, 10]);
+        assert.deepStrictEqual([1, 3, 5, 6, 10, 30].map((n) => loadClusterSpec(raw(prodConfig(n, n === 1 ? { loadBalancer: { mode: "haproxy" } } : {}))).rollout.maxUnavailable), [1, 1, 1, 2, 3, 10]);
         const s = loadClusterSpec(raw(prodConfig(3)));
         assert.deepStrictEqual({ drain: s.rollout.drainTimeoutSeconds, gate: s.rollout.gateTimeoutSeconds }, { drain: 30, gate: 300 });
     });
@@ -132,7 +132,7 @@ describe("L0 config validation", () => {
     });
 
     it("builds EXT_ENDPOINT with a non-default port through URL", () => {
-        const spec = loadClusterSpec(raw(prodConfig(3, { harbor: { hostname: "harbor.example.com", port: 8443 } })));
-        assert.strictEqual(spec.harbor.externalUrl, "https://harbor.example.com:8443");
+        const spec = loadClusterSpec(raw(prodConfig(3, { harbor: { hostname: "harbor.example.com", port: 9443 } })));
+        assert.strictEqual(spec.harbor.externalUrl, "https://harbor.example.com:9443");
     });
 });
