@@ -35,9 +35,11 @@ export function checkNetworks(c: CheckContext): void {
         const len = ipaddr.IPv4.parseCIDR(subnet)[1];
         if (len > MAX_CONTAINER_PREFIX) problem(c, field, `/${len} is too small for Harbor's fixed container addresses (.10-.17); use a /${MAX_CONTAINER_PREFIX} or larger, e.g. 172.30.0.0/24`);
         if (subnetsOverlap(subnet, DOCKER_BRIDGE)) problem(c, field, `overlaps Docker's default bridge ${DOCKER_BRIDGE}; use e.g. 172.30.0.0/24`);
-        if (p.loadBalancer.subnet && subnetsOverlap(subnet, p.loadBalancer.subnet)) problem(c, field, `overlaps the node network loadBalancer.subnet (${p.loadBalancer.subnet}); the host would route its LAN into the container bridge: use a private range no host uses, e.g. 172.30.0.0/24`);
+        const lan = p.loadBalancer.subnet;
+        if (lan && subnetsOverlap(subnet, lan)) problem(c, field, `overlaps the node network loadBalancer.subnet (${lan}); the host would route its LAN into the container bridge: use a private range no host uses, e.g. 172.30.0.0/24`);
+        // Addresses on the LAN are covered by the overlap above: one problem, not one per address.
         for (const [where, addr] of foreign)
-            if (inSubnet(addr, subnet)) problem(c, field, `contains ${where} (${addr}); that traffic would go into the container bridge: use a range no host or service uses, e.g. 172.30.0.0/24`);
+            if (inSubnet(addr, subnet) && !(lan && inSubnet(addr, lan) && subnetsOverlap(subnet, lan))) problem(c, field, `contains ${where} (${addr}); that traffic would go into the container bridge: use a range no host or service uses, e.g. 172.30.0.0/24`);
     }
 
     const lb = p.loadBalancer;
