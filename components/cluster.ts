@@ -23,6 +23,7 @@ import { rolloutWaves } from "./rollout";
 import { nodePaths } from "./paths";
 import { SharedValues } from "./profiles/types";
 import { backendPort } from "./scripts/load-balancer";
+import { SshHostKey } from "./ssh-host-key";
 import { dockerProvider, NodeAccess } from "./transport";
 
 export interface HarborClusterArgs {
@@ -92,7 +93,16 @@ export class HarborCluster extends pulumi.ComponentResource {
                 .apply((v) => v as unknown as SharedValues));
         };
 
-        const accessOf = (n: NodeSpec): NodeAccess => ({ node: n, ssh: spec.ssh, privateKey });
+        // Checked once per ssh node; every command and the node's Docker provider wait for it.
+        const hostKeys = new Map(
+            spec.nodes
+                .filter((n) => n.transport === "ssh")
+                .map((n) => {
+                    const check = new SshHostKey(`${n.name}-ssh-host-key`, { node: n.name, address: n.address, port: n.sshPort, pinned: n.hostKey }, { parent: this });
+                    return [n.name, { key: check.key, check }] as const;
+                }),
+        );
+        const accessOf = (n: NodeSpec): NodeAccess => ({ node: n, ssh: spec.ssh, privateKey, hostKey: hostKeys.get(n.name) });
         // Rolling waves (components/rollout.ts): a node's drain waits for the previous wave's gates.
         /** Per node, what its balancer waits for (and is deleted before): its gate and retire steps. */
         const afterHarbor = new Map<string, pulumi.Resource[]>();

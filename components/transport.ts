@@ -6,14 +6,47 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { NodeSpec, SshSpec } from "./config/spec";
 import { asRoot } from "./scripts/shell";
+import { keyOnly } from "./ssh-host-key";
 
 export interface NodeAccess {
     node: NodeSpec;
     ssh: SshSpec;
     /** Contents of the SSH private key (secret), when a key file is configured. */
     privateKey?: pulumi.Output<string>;
+    /** ssh nodes: the host key every connection verifies, and the check that produced it. */
+    hostKey?: { key: pulumi.Output<string>; check: pulumi.Resource };
+}
+
+/** Where the program keeps its own ssh files on the machine running Pulumi (never ~/.ssh). */
+export function stateDir(): string {
+    return process.env.HARBOR_HA_STATE_DIR ?? path.join(os.homedir(), ".harbor-ha");
+}
+
+/** The known_hosts line OpenSSH matches for this address and port. */
+export function knownHostsLine(address: string, port: number, key: string): string {
+    return `${port === 22 ? address : `[${address}]:${port}`} ${keyOnly(key)}\n`;
+}
+
+/** Writes the node's own known_hosts file (one line: its verified key) and returns its path. */
+function writeKnownHosts(node: NodeSpec, key: string): string {
+    const dir = path.join(stateDir(), "known_hosts");
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `${pulumi.getProject()}.${pulumi.getStack()}.${node.name}`);
+    fs.writeFileSync(file, knownHostsLine(node.address, node.sshPort, key), { mode: 0o600 });
+    return file;
+}
+
+/** Nothing connects to a node before its host key check passed (with its clear message). */
+function withHostKeyCheck(access: NodeAccess, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    if (!access.hostKey) return opts;
+    const d = opts.dependsOn;
+    const list: pulumi.Input<pulumi.Resource>[] = d === undefined ? [] : Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
+    return { ...opts, dependsOn: [...list, access.hostKey.check] };
 }
 
 export interface HostCommandArgs {
@@ -59,7 +92,7 @@ export function hostCommand(
             logging: "stdoutAndStderr",
             addPreviousOutputInEnv: NO_PREVIOUS_OUTPUT_ENV,
         },
-        opts,
+        withHostKeyCheck(access, opts),
     );
 }
 
@@ -70,7 +103,8 @@ export function sshConnection(access: NodeAccess): command.types.input.remote.Co
         port: n.sshPort,
         user: n.sshUser,
         privateKey: access.privateKey,
-        hostKey: n.hostKey,
+        // A fixed-key check in the provider: a connection to any other key fails.
+        hostKey: access.hostKey?.key,
         // Bounded: an unreachable node fails the update in ~1 minute instead of hanging.
         dialErrorLimit: 4,
         perDialTimeout: 15,
@@ -81,14 +115,22 @@ export function sshConnection(access: NodeAccess): command.types.input.remote.Co
 export function dockerProvider(name: string, access: NodeAccess, opts: pulumi.CustomResourceOptions): docker.Provider {
     const n = access.node;
     if (n.transport === "local") return new docker.Provider(name, { host: "unix:///var/run/docker.sock" }, opts);
-    const sshOpts = [
-        "-o", `StrictHostKeyChecking=${access.ssh.strictHostKeyChecking}`,
+    if (!access.hostKey) throw new Error(`dockerProvider: ssh node ${n.name} has no host key check`);
+    const fixed = [
         "-o", "ConnectTimeout=15",
         "-o", "BatchMode=yes",
         // One multiplexed connection per node: many containers must not exhaust sshd's MaxStartups.
-        "-o", "ControlMaster=auto", "-o", "ControlPath=~/.ssh/harbor-ha-%C", "-o", "ControlPersist=120",
+        "-o", "ControlMaster=auto", "-o", `ControlPath=${path.join(stateDir(), "cm-%C")}`, "-o", "ControlPersist=120",
     ];
-    if (access.ssh.privateKeyPath) sshOpts.unshift("-i", access.ssh.privateKeyPath, "-o", "IdentitiesOnly=yes");
+    if (access.ssh.privateKeyPath) fixed.unshift("-i", access.ssh.privateKeyPath, "-o", "IdentitiesOnly=yes");
+    // Only the verified key is known: no other key is accepted and nothing is learnt or written
+    // to the operator's known_hosts. The file is rewritten on every run (a fresh machine has none).
+    const sshOpts = access.hostKey.key.apply((key) => [
+        ...fixed,
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", `UserKnownHostsFile=${writeKnownHosts(n, key)}`,
+        "-o", "GlobalKnownHostsFile=/dev/null",
+    ]);
     const port = n.sshPort === 22 ? "" : `:${n.sshPort}`;
-    return new docker.Provider(name, { host: `ssh://${n.sshUser}@${n.address}${port}`, sshOpts }, opts);
+    return new docker.Provider(name, { host: `ssh://${n.sshUser}@${n.address}${port}`, sshOpts }, withHostKeyCheck(access, opts));
 }

@@ -114,7 +114,11 @@ export const sshSchema = z
         privateKeyPath: absPath.optional(),
         /** Use the running ssh-agent ($SSH_AUTH_SOCK) instead of a key file. */
         agent: z.boolean().default(false),
-        strictHostKeyChecking: z.enum(["yes", "accept-new", "no"]).default("accept-new"),
+        /**
+         * yes: every ssh node's `hostKey` is pinned and verified. accept-new: trust on first use,
+         * explicitly: the key first seen is recorded in the stack and verified from then on.
+         */
+        strictHostKeyChecking: z.enum(["yes", "accept-new"]).default("yes"),
     })
     .strict();
 

@@ -46,7 +46,7 @@ export interface SshSpec {
     user: string;
     privateKeyPath?: string;
     agent: boolean;
-    strictHostKeyChecking: "yes" | "accept-new" | "no";
+    strictHostKeyChecking: "yes" | "accept-new";
 }
 
 export interface LoadBalancerSpec {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real tools the L2 tests feed rendered configs to: nginx, haproxy (with socat for its runtime API), keepalived and
-# distribution's registry (Debian's docker-registry). Idempotent; a no-op when present.
+# distribution's registry (Debian's docker-registry), sshd (the host-key check reads a real one). Idempotent; a no-op when present.
 set -euo pipefail
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
@@ -13,6 +13,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v ss >/dev/null 2>&1 || need+=(iproute2)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh-keyscan >/dev/null 2>&1 || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-tools: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { engineEnv, PULUMI_HOME, REPO_ROOT, TOOLCHAIN_ROOT } from "../engine/toolchain";
-import { cephClientKey, host, killNode, labCeph, labInfo, LabNode, labNodes, sleep, ssh, sshOut, startNode } from "../lab/lab";
+import { cephClientKey, host, killNode, labCeph, labHostKey, labInfo, LabNode, labNodes, sleep, ssh, sshOut, startNode } from "../lab/lab";
 import { ensureLab } from "../lab/fixture";
 import { Endpoint, pull, push, request, tinyImage, token } from "../support/registry";
 import { PostgresInstance, startPostgres } from "../support/services/postgres";
@@ -58,8 +58,8 @@ function stackConfig(nodes: LabNode[], prefix: string, pg: PostgresInstance, red
     const ceph = labCeph();
     return {
         harbor: { hostname: lab.vip, version: HARBOR_VERSION, imageRegistry: prefix, trivy: false, ...harborChanges },
-        nodes: nodes.map((n) => ({ name: n.name, address: n.ip })),
-        ssh: { user: "root", privateKeyPath: lab.sshKey, strictHostKeyChecking: "no" },
+        nodes: nodes.map((n) => ({ name: n.name, address: n.ip, hostKey: labHostKey(n) })),
+        ssh: { user: "root", privateKeyPath: lab.sshKey, strictHostKeyChecking: "yes" },
         loadBalancer: { mode: "keepalived", vip: lab.vip, subnet: lab.subnet, interface: "eth0" },
         storage: { type: "cephfs", cephfs: { monitors: [ceph.monAddr], path: ceph.path, clientName: ceph.clientName, client: "fuse" } },
         database: { host: lab.gateway, port: pg.server.port, provision: { enabled: true, adminUser: pg.adminUser } },
@@ -255,6 +255,25 @@ function engineLog(text: string): void {
             assert.deepStrictEqual(await previewChanges(run.stack), []);
             assert.deepStrictEqual(await previewChanges(run.stack, { refresh: true }), []);
             await run.stack.preview({ expectNoChanges: true, refresh: true });
+        });
+
+        it("a node whose SSH host key changed stops preview and up, naming the node and both fingerprints", async () => {
+            requireUp();
+            const n = nodes[0];
+            const hk = "/etc/ssh/ssh_host_ed25519_key";
+            // As a rebuilt node: a new host key on the same address (the old one is kept to restore).
+            await ssh(n, `cp -p ${hk} /root/hk && cp -p ${hk}.pub /root/hk.pub && rm -f ${hk} ${hk}.pub && ssh-keygen -q -t ed25519 -N '' -f ${hk} && systemctl restart ssh`);
+            try {
+                for (const step of ["preview", "up"] as const) {
+                    const err = await (step === "preview" ? run.stack.preview() : run.stack.up()).then(() => undefined, (e: Error) => e.message);
+                    assert.ok(err, `${step} succeeded against a changed host key`);
+                    assert.match(err!, /SSH host key of node1 \([\d.]+:22\) changed: it presents ssh-ed25519 key SHA256:\S+, not the key pinned as its hostKey/);
+                    assert.match(err!, /Nothing was run on the node/);
+                }
+            } finally {
+                await ssh(n, `mv -f /root/hk ${hk} && mv -f /root/hk.pub ${hk}.pub && systemctl restart ssh`);
+            }
+            assert.deepStrictEqual(await previewChanges(run.stack), [], "with the key back, nothing to change");
         });
 
         /**

@@ -143,6 +143,16 @@ export function labNodes(): LabNode[] {
     return labInfo().nodes;
 }
 
+/**
+ * The node's ed25519 host key ("<type> <base64>"), read through the local Docker engine (an
+ * authenticated channel, unlike a scan over the network): what an operator pins in hostKey.
+ */
+export function labHostKey(ref: NodeRef): string {
+    const r = spawnSync("docker", ["exec", labNode(ref).container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { encoding: "utf8", timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`cannot read ${labNode(ref).name}'s host key: ${r.stderr}`);
+    return r.stdout.trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
 function controlPath(n: LabNode): string {
     return path.join(labInfo().stateDir, "cm", `m-${n.name}`);
 }

@@ -6,7 +6,7 @@
  */
 import { prodConfig, prodSecrets, raw } from "../support/fixtures";
 import { CapturedResource, evaluateCluster, Evaluation } from "../support/mock-capture";
-import { cephClientKey, labCeph, labInfo, labNode, LabNode, ssh, SshOptions, SshResult } from "./lab";
+import { cephClientKey, labCeph, labHostKey, labInfo, labNode, LabNode, ssh, SshOptions, SshResult } from "./lab";
 
 export const REMOTE_COMMAND = "command:remote:Command";
 
@@ -15,8 +15,8 @@ export function labStackConfig(overrides: Record<string, unknown> = {}): Record<
     const lab = labInfo();
     const ceph = labCeph();
     return prodConfig(lab.nodes.length, {
-        nodes: lab.nodes.map((n) => ({ name: n.name, address: n.ip })),
-        ssh: { user: "root", privateKeyPath: lab.sshKey, strictHostKeyChecking: "no" },
+        nodes: lab.nodes.map((n) => ({ name: n.name, address: n.ip, hostKey: labHostKey(n) })),
+        ssh: { user: "root", privateKeyPath: lab.sshKey, strictHostKeyChecking: "yes" },
         loadBalancer: { mode: "keepalived", vip: lab.vip, subnet: lab.subnet, interface: "eth0" },
         storage: { type: "cephfs", cephfs: { monitors: [ceph.monAddr], path: ceph.path, clientName: ceph.clientName, client: "fuse" } },
         ...overrides,

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 /**
  * Stack configs used across the test rungs, in the form Pulumi hands them to the program:
  * `<project>:<key>` -> string (objects as JSON), plus the set of keys set with --secret.
@@ -13,8 +14,17 @@ export const SECRET_VALUES = {
     redisPassword: "re@dis:pa/ss%word#?",
 };
 
+/** A well-formed ed25519 host key line for a test node (not a real host's key). */
+export function testHostKey(name: string): string {
+    const type = Buffer.from("ssh-ed25519");
+    const len = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+    const body = createHash("sha256").update(name).digest();
+    return `ssh-ed25519 ${Buffer.concat([len(type.length), type, len(body.length), body]).toString("base64")}`;
+}
+
+/** Nodes with pinned host keys, as ssh.strictHostKeyChecking: yes (the default) requires. */
 export function prodNodes(n: number) {
-    return Array.from({ length: n }, (_, i) => ({ name: `node${i + 1}`, address: `10.20.0.${11 + i}` }));
+    return Array.from({ length: n }, (_, i) => ({ name: `node${i + 1}`, address: `10.20.0.${11 + i}`, hostKey: testHostKey(`node${i + 1}`) }));
 }
 
 /** The documented three-node production example (Pulumi.prod.yaml shape). */

@@ -7,10 +7,14 @@
  * outputs (random strings, keys, image ids) are stand-ins. Lab tests use it to get the exact
  * command strings and stdin a component sends to a host.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HarborCluster } from "../../components/cluster";
 import { loadClusterSpec, RawConfig } from "../../components/config/load";
 import { ClusterSpec } from "../../components/config/spec";
+import { testHostKey } from "./fixtures";
 
 export interface CapturedResource {
     type: string;
@@ -46,6 +50,9 @@ export function mockPasswordResult(name: string, length: number): string {
 /** Deterministic stand-ins for provider-computed outputs. */
 function mockOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
+        // check() records the first-seen key when none is pinned (accept-new): a fixed test key here.
+        case "pulumi-nodejs:dynamic/harbor-ha:SshHostKey":
+            return { key: inputs.pinned ?? testHostKey(`first-seen-${inputs.node}`) };
         case "random:index/randomPassword:RandomPassword":
             return { result: mockPasswordResult(name, inputs.length), bcryptHash: `$2a$10$mockhash.${name}` };
         case "tls:index/privateKey:PrivateKey":
@@ -67,6 +74,8 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
 
 /** Evaluates HarborCluster for a raw stack config; resolves once every resource is registered. */
 export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<Evaluation> {
+    // The program writes its own known_hosts files: keep them out of the tester's home.
+    process.env.HARBOR_HA_STATE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "hha-state-"));
     const resources: CapturedResource[] = [];
     const rawByName = new Map<string, Record<string, any>>();
     const keyOf = new Map<pulumi.Resource, string>();

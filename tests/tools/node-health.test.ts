@@ -26,18 +26,11 @@ import { v2NodeProbes } from "../../components/profiles/v2/probes";
 import { LB_PATHS, renderHaproxyConfig } from "../../components/scripts/load-balancer";
 import { drainScript, gateScript } from "../../components/scripts/rollout";
 import { prodConfig, raw } from "../support/fixtures";
+import { freePort } from "../support/services/network";
 
 const bin = (name: string) => ["/usr/sbin/" + name, "/usr/bin/" + name].find((p) => fs.existsSync(p)) ?? name;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = net.createServer().listen(0, "127.0.0.1", () => {
-            const p = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(p));
-        });
-    });
-}
 
 /** Listeners standing in for one instance's components, each stoppable on its own. */
 class Instance {

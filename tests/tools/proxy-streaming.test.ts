@@ -22,19 +22,12 @@ import * as path from "path";
 import { loadClusterSpec } from "../../components/config/load";
 import { placeholderShared, renderNode } from "../../components/harbor-node";
 import { prodConfig, raw } from "../support/fixtures";
+import { freePort } from "../support/services/network";
 
 const MiB = 1024 * 1024;
 const BODY_MIB = 200;
 const bin = (name: string) => ["/usr/sbin/" + name, "/usr/bin/" + name].find((p) => fs.existsSync(p)) ?? name;
 
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = net.createServer().listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
 
 function renderedProxyConf(): string {
     const spec = loadClusterSpec(raw(prodConfig(3, { harbor: { hostname: "harbor.example.com", protocol: "http" } })));

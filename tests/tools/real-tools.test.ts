@@ -10,7 +10,6 @@
 import * as assert from "assert";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -23,20 +22,13 @@ import { v2NodeProbes } from "../../components/profiles/v2/probes";
 import { registryHtpasswdLine } from "../../components/registry-htpasswd";
 import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate } from "../../components/scripts/load-balancer";
 import { prodConfig, raw } from "../support/fixtures";
+import { freePort } from "../support/services/network";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-l2-"));
 const bin = (name: string) => ["/usr/sbin/" + name, "/usr/bin/" + name].find((p) => fs.existsSync(p)) ?? name;
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "utf8", timeout: 30000 });
 const fileOf = (c: ContainerSpec, p: string) => c.files.find((f) => f.path === p)!.content;
 
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = net.createServer().listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
 
 function selfSigned(dir: string): { crt: string; key: string } {
     const crt = path.join(dir, "server.crt");

@@ -112,7 +112,7 @@ const cases: Case[] = [
     { name: "a private key among the trusted CAs", values: {}, extra: { trustedCaCertificates: TEST_CA + OTHER_KEY }, key: "trustedCaCertificates", fix: /holds a private key/ },
 
     // SSH.
-    { name: "strict host key checking without pinned keys", values: { ssh: { privateKeyPath: "/dev/null", strictHostKeyChecking: "yes" } }, key: "nodes[0].hostKey", fix: /scripts\/host-keys\.sh/ },
+    { name: "strict host key checking without pinned keys", values: { ssh: { privateKeyPath: "/dev/null", strictHostKeyChecking: "yes" }, nodes: prodNodes(3).map(({ name, address }) => ({ name, address })) }, key: "nodes[0].hostKey", fix: /scripts\/host-keys\.sh/ },
     { name: "a host key that is not base64", values: { nodes: nodes([{ hostKey: "ssh-ed25519 not*base64" }]) }, key: "nodes[0].hostKey", fix: /ssh-keyscan/ },
     { name: "a host key whose data is another type", values: { nodes: nodes([{ hostKey: "ssh-rsa " + ED25519.split(" ")[1] }]) }, key: "nodes[0].hostKey", fix: /not a ssh-rsa key/ },
     { name: "a host key without its type", values: { nodes: nodes([{ hostKey: ED25519.split(" ")[1] }]) }, key: "nodes[0].hostKey", fix: /must start with a key type/ },

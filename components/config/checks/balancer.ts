@@ -36,7 +36,8 @@ export function checkBalancer(c: CheckContext): void {
             if (j >= 0) problem(c, `nodes[${i}].priority`, `${n.priority} is also ${p.nodes[j].name}'s ${p.nodes[j].priority === undefined ? "default " : ""}priority; VRRP priorities must differ: pick another value`);
         });
     } else {
-        for (const field of ["vip", "subnet", "virtualRouterId", "advertIntervalSeconds", "preemptDelaySeconds", "interface"])
+        // advertIntervalSeconds also paces haproxy's polls of the health frontends: used in every mode.
+        for (const field of ["vip", "subnet", "virtualRouterId", "preemptDelaySeconds", "interface"])
             if (fieldSet(c, "loadBalancer", field)) problem(c, `loadBalancer.${field}`, `is only used with loadBalancer.mode keepalived (mode is ${lb.mode}); remove it`);
         p.nodes.forEach((n, i) => n.priority !== undefined && problem(c, `nodes[${i}].priority`, `is only used with loadBalancer.mode keepalived; remove it`));
     }
