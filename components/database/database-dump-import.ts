@@ -6,7 +6,11 @@
  * - a changed file (or path) is an update that imports again, and is therefore refused by the
  *   same rule unless force: "imported once" is enforced by the database's contents, not only by
  *   state, which also protects against a lost state file;
- * - changing only `force` changes nothing; delete leaves the data (it is Harbor's data now).
+ * - changing only `force` changes nothing; delete leaves the data (it is Harbor's data now);
+ * - a moved database (host, port or name written differently) imports nothing again: the data
+ *   moved with it, and a second import would be refused anyway;
+ * - once imported, the file may be deleted: with the same path and no readable file, the check
+ *   keeps the recorded hash instead of failing every later `up`.
  * The Harbor password is used but not stored: nothing to re-check later.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -35,7 +39,7 @@ export interface DatabaseDumpImportArgs {
 }
 
 export const databaseDumpImportProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
         const inputs: Record<string, unknown> = { force: false, ...news };
         const failures: Array<{ property: string; reason: string }> = [];
         const path = news.path;
@@ -45,16 +49,15 @@ export const databaseDumpImportProvider: pulumi.dynamic.ResourceProvider = {
             try {
                 inputs.sha256 = await fileSha256(path);
             } catch {
-                failures.push({ property: "path", reason: `dump file ${path} cannot be read` });
+                const imported = olds.path === path && typeof olds.sha256 === "string" ? olds.sha256 : undefined;
+                if (imported) inputs.sha256 = imported;
+                else failures.push({ property: "path", reason: `dump file ${path} cannot be read; it is needed until the import has run once` });
             }
         }
         return { inputs, failures };
     },
     async diff(_id: string, olds: DatabaseDumpImportProps, news: DatabaseDumpImportProps) {
-        return diffFields(olds, news, {
-            replaceOn: ["server.engine", "server.host", "server.port", "target.database"],
-            updateOn: ["path", "sha256"],
-        });
+        return diffFields(olds, news, { replaceOn: [], updateOn: ["path", "sha256"] });
     },
     async create(inputs: DatabaseDumpImportProps) {
         const result = await importDump(inputs.server, inputs.target, inputs.harborPassword ?? "", { path: inputs.path, force: inputs.force });

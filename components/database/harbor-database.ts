@@ -4,9 +4,14 @@
  *
  * Lifecycle:
  *  - create: ensureDatabase (database, user, grants; converges after a half-finished run);
- *  - update (in place): Harbor password, TLS mode, timeouts, admin login, dropOnDestroy;
- *  - replace (delete first, fixed names): engine, host, port, database name, user name;
- *  - delete: drops database and user only when dropOnDestroy is true; by default both stay.
+ *  - update (in place): everything, including engine, host, port, database and user name. A
+ *    replace would run delete first, and with dropOnDestroy that would drop Harbor's data for a
+ *    mere move (an address written differently, a renamed DNS entry). An update runs
+ *    ensureDatabase on the new coordinates: it converges an existing database and creates a
+ *    missing one, and never touches the old one;
+ *  - delete: runs only when the resource leaves the stack (destroy, or provisioning switched
+ *    off); drops database and user only when dropOnDestroy is true; by default both stay.
+ *  The id names where the database was created; after a move it stays (ids cannot change).
  *
  * Passwords: the provider sees plaintext (dynamic providers cannot take secrets); both password
  * outputs are listed in additionalSecretOutputs so they are encrypted in state even when the
@@ -46,8 +51,18 @@ export interface HarborDatabaseArgs {
     dropOnDestroy?: pulumi.Input<boolean>;
 }
 
-const REPLACE_ON = ["server.engine", "server.host", "server.port", "target.database", "target.user"];
-const UPDATE_ON = ["server.sslmode", "server.connectTimeoutSeconds", "adminUser", "adminPassword", "adminDatabase", "harborPassword", "dropOnDestroy"];
+const UPDATE_ON = [
+    "server.engine", "server.host", "server.port", "target.database", "target.user",
+    "server.sslmode", "server.connectTimeoutSeconds", "adminUser", "adminPassword", "adminDatabase", "harborPassword", "dropOnDestroy",
+];
+
+/** Harbor's login or database must never be the admin's own: provisioning would take them over. */
+export function adminCollisions(adminUser: unknown, adminDatabase: unknown, target: DbTarget): string[] {
+    const out: string[] = [];
+    if (target.user === adminUser) out.push(`target.user "${target.user}" is the admin login; Harbor needs a user of its own (provisioning would reset the admin's password)`);
+    if (adminDatabase && target.database === adminDatabase) out.push(`target.database "${target.database}" is the admin database; Harbor needs a database of its own (dropOnDestroy would drop it)`);
+    return out;
+}
 
 function adminOf(p: HarborDatabaseProps) {
     return { server: p.server, user: p.adminUser, password: p.adminPassword, database: p.adminDatabase };
@@ -76,12 +91,23 @@ export function checkHarborDatabase(news: Record<string, unknown>): { inputs: Re
     if (!target || typeof target !== "object") failures.push({ property: "target", reason: "target is required" });
     else if (server && !containsUnknown(target) && !containsUnknown(server.engine)) {
         for (const [, reason] of targetProblems(server.engine, target)) failures.push({ property: "target", reason });
+        if (!containsUnknown(news.adminUser) && !containsUnknown(inputs.adminDatabase))
+            for (const reason of adminCollisions(news.adminUser, inputs.adminDatabase, target)) failures.push({ property: "target", reason });
     }
     for (const key of ["adminUser", "adminPassword", "harborPassword"]) {
         const v = news[key];
         if (v === undefined || v === null || v === "") failures.push({ property: key, reason: `${key} is required` });
     }
     return { inputs, failures };
+}
+
+/** Before any SQL: a one-line error, without frames (it is shown as the resource's failure). */
+function refuseAdminTarget(p: HarborDatabaseProps): void {
+    const problems = adminCollisions(p.adminUser, p.adminDatabase, p.target);
+    if (problems.length === 0) return;
+    const err = new Error(`refused: ${problems.join("; ")}`);
+    err.stack = err.message;
+    throw err;
 }
 
 /** The provider. Drivers and helpers are reached through module functions required at call time. */
@@ -91,15 +117,17 @@ export const harborDatabaseProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: HarborDatabaseProps, news: HarborDatabaseProps) {
-        return diffFields(olds, news, { replaceOn: REPLACE_ON, updateOn: UPDATE_ON });
+        return diffFields(olds, news, { replaceOn: [], updateOn: UPDATE_ON });
     },
 
     async create(inputs: HarborDatabaseProps) {
+        refuseAdminTarget(inputs);
         await ensureDatabase(adminOf(inputs), inputs.target, inputs.harborPassword);
         return { id: harborDatabaseId(inputs), outs: { ...inputs } };
     },
 
     async update(_id: string, _olds: HarborDatabaseProps, news: HarborDatabaseProps) {
+        refuseAdminTarget(news);
         // ensureDatabase sets the password and re-applies grants; it creates nothing that exists.
         await ensureDatabase(adminOf(news), news.target, news.harborPassword);
         return { outs: { ...news } };

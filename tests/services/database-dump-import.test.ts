@@ -101,7 +101,7 @@ describe("dump import on real PostgreSQL (psql, as the Harbor user)", function (
         assert.match(err.message, /sets object owners; re-create the dump with pg_dump --no-owner --no-privileges/);
     });
 
-    it("the dynamic provider records the file's hash; a changed file is an update, refused on the filled target", async () => {
+    it("the dynamic provider records the file's hash; a changed file is an update, refused on the filled target; a deleted file after the import breaks nothing", async () => {
         const target = freshTarget("imp");
         await ensureDatabase(adminOf(pg), target, TRICKY_PASSWORD);
         const copy = path.join(workDir, "pg-copy.sql");
@@ -127,6 +127,17 @@ describe("dump import on real PostgreSQL (psql, as the Harbor user)", function (
             assert.deepStrictEqual([changed.changes, changed.replaces], [true, []]);
             const err = await databaseDumpImportProvider.update!(created.id, created.outs, rechecked.inputs).catch((e: Error) => e);
             assert.ok(err instanceof Error && /already holds Harbor tables/.test(err.message));
+
+            // Imported once, the file may go: the next check keeps the recorded hash (no change),
+            // and a database moved to an address written differently imports nothing again.
+            fs.rmSync(copy);
+            const gone = await databaseDumpImportProvider.check!(created.outs, { server: pg.server, target, harborPassword: TRICKY_PASSWORD, path: copy });
+            assert.deepStrictEqual(gone.failures, []);
+            assert.strictEqual((await databaseDumpImportProvider.diff!(created.id, created.outs, gone.inputs)).changes, false);
+            const moved = await databaseDumpImportProvider.diff!(created.id, created.outs, { ...gone.inputs, server: { ...pg.server, host: "localhost" } });
+            assert.strictEqual(moved.changes, false, "a move is not a re-import");
+            const never = await databaseDumpImportProvider.check!({}, { server: pg.server, target, harborPassword: TRICKY_PASSWORD, path: copy });
+            assert.match(never.failures![0].reason, /cannot be read; it is needed until the import has run once/);
         } finally {
             process.env.PATH = oldPath;
         }

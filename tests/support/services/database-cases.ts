@@ -262,15 +262,57 @@ export function describeDatabaseEngine(label: string, start: () => Promise<Engin
                 assert.strictEqual(read.id, "", "read reports a dropped database as gone");
             });
 
-            it("diff: rename replaces (delete first); unknowns count as changes; provider code is not compared", async () => {
+            it("diff: nothing replaces (a rename or a move is an update); unknowns count as changes; provider code is not compared", async () => {
                 const target = freshTarget();
                 const olds = { ...propsFor2(target, TRICKY_PASSWORD), __provider: "old code" };
                 const rename = await harborDatabaseProvider.diff!("id", olds, { ...propsFor2({ ...target, database: "renamed" }, TRICKY_PASSWORD), __provider: "new code" });
-                assert.deepStrictEqual([rename.changes, rename.replaces, rename.deleteBeforeReplace], [true, ["target"], true]);
+                assert.deepStrictEqual([rename.changes, rename.replaces, rename.deleteBeforeReplace], [true, [], false]);
+                const moved = await harborDatabaseProvider.diff!("id", olds, { ...olds, server: { ...e.server, host: "localhost", port: e.server.port } });
+                assert.deepStrictEqual([moved.changes, moved.replaces], [true, []]);
                 const unknown = await harborDatabaseProvider.diff!("id", olds, { ...olds, harborPassword: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
                 assert.deepStrictEqual([unknown.changes, unknown.replaces], [true, []]);
                 const codeOnly = await harborDatabaseProvider.diff!("id", olds, { ...olds, __provider: "edited code" });
                 assert.strictEqual(codeOnly.changes, false);
+            });
+
+            it("the server's address written differently (127.0.0.1 -> localhost) updates in place and the data survives, even with dropOnDestroy", async () => {
+                const target = freshTarget();
+                const props = propsFor2(target, TRICKY_PASSWORD, true);
+                const created = await harborDatabaseProvider.create(props);
+                await rawQuery(e.server, harborLogin(target, TRICKY_PASSWORD), "CREATE TABLE project (name VARCHAR(20))");
+                await rawQuery(e.server, harborLogin(target, TRICKY_PASSWORD), "INSERT INTO project VALUES ('library')");
+                const moved = { ...props, server: { ...e.server, host: "localhost" } };
+                const diff = await harborDatabaseProvider.diff!(created.id, created.outs, moved);
+                assert.deepStrictEqual([diff.changes, diff.replaces, diff.deleteBeforeReplace], [true, [], false], "no delete-then-create");
+                const updated = await harborDatabaseProvider.update!(created.id, created.outs, moved);
+                assert.strictEqual(updated.outs.server.host, "localhost");
+                const rows = await rawQuery(e.server, harborLogin(target, TRICKY_PASSWORD), "SELECT name FROM project");
+                assert.deepStrictEqual(rows.map((r) => r.name), ["library"]);
+                await harborDatabaseProvider.delete!(created.id, { ...updated.outs, dropOnDestroy: true });
+            });
+
+            it("a rename creates the new database in place and keeps the old one with its data", async () => {
+                const target = freshTarget();
+                const props = propsFor2(target, TRICKY_PASSWORD, true);
+                const created = await harborDatabaseProvider.create(props);
+                await rawQuery(e.server, harborLogin(target, TRICKY_PASSWORD), "CREATE TABLE project (name VARCHAR(20))");
+                const renamed = { ...props, target: { ...target, database: `${target.database}_new` } };
+                await harborDatabaseProvider.update!(created.id, created.outs, renamed);
+                assert.deepStrictEqual(await describeDatabase(adminOf(e), target), { databaseExists: true, userExists: true }, "the old database stays");
+                assert.strictEqual((await describeDatabase(adminOf(e), renamed.target)).databaseExists, true);
+            });
+
+            it("Harbor's user = the admin, or its database = the admin database: refused by check and by create, before any SQL", async () => {
+                const adminDb = adminOf(e).database;
+                const asAdmin = await harborDatabaseProvider.check!({}, { ...propsFor2(freshTarget(), TRICKY_PASSWORD), target: { database: freshTarget().database, user: e.adminUser } });
+                assert.ok(asAdmin.failures!.some((f) => f.property === "target" && /is the admin login/.test(f.reason)), JSON.stringify(asAdmin.failures));
+                await assert.rejects(harborDatabaseProvider.create({ ...propsFor2(freshTarget(), OTHER_PASSWORD), target: { database: freshTarget().database, user: e.adminUser } }), /is the admin login/);
+                // The admin's password is unchanged: it still logs in.
+                await rawQuery(e.server, adminLogin(e), "SELECT 1");
+                if (adminDb) {
+                    const onAdminDb = await harborDatabaseProvider.check!({}, { ...propsFor2(freshTarget(), TRICKY_PASSWORD), target: { database: adminDb, user: freshTarget().user } });
+                    assert.ok(onAdminDb.failures!.some((f) => /is the admin database/.test(f.reason)), JSON.stringify(onAdminDb.failures));
+                }
             });
         });
 
