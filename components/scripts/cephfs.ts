@@ -72,14 +72,14 @@ export function cephFsMountCreate(a: CephFsMountArgs): string {
         // mount.fuse.ceph can exit 0 although ceph-fuse failed (wrong key, dead monitor), so the
         // mountpoint is checked either way and the client's own words are passed on.
         `if ! mountpoint -q ${q(mnt)}; then`,
-        `  RC=0; timeout ${timeout} mount ${q(mnt)} >/tmp/harbor-ha-mount.err 2>&1 || RC=$?`,
+        `  ERR=$(mktemp); RC=0; timeout ${timeout} mount ${q(mnt)} >"$ERR" 2>&1 || RC=$?`,
         `  if [ "$RC" != 0 ] || ! mountpoint -q ${q(mnt)}; then`,
         `    case "$RC" in 124) WHY="timed out after ${timeout}s";; 0) WHY="mount exited 0 but nothing is mounted";; *) WHY="mount exited $RC";; esac`,
         `    echo "harbor-ha: mounting CephFS ${a.ceph.path} at ${mnt} from ${a.ceph.monitors.join(",")} failed or timed out ($WHY); check the cephKey secret, storage.cephfs.monitors and that client.${a.ceph.clientName} may access ${a.ceph.path}. Client said:" >&2`,
-        `    { cat /tmp/harbor-ha-mount.err; tail -n 3 /var/log/ceph/ceph-client.${a.ceph.clientName}.log 2>/dev/null; } | grep -v '^$' | tail -n 6 >&2`,
-        `    rm -f /tmp/harbor-ha-mount.err; exit 1`,
+        `    { cat "$ERR"; tail -n 3 /var/log/ceph/ceph-client.${a.ceph.clientName}.log 2>/dev/null; } | grep -v '^$' | tail -n 6 >&2`,
+        `    rm -f "$ERR"; exit 1`,
         `  fi`,
-        `  rm -f /tmp/harbor-ha-mount.err`,
+        `  rm -f "$ERR"`,
         `fi`,
         `mountpoint -q ${q(mnt)} || { echo "harbor-ha: ${mnt} is not a mountpoint after mount" >&2; exit 1; }`,
         // Harbor writes as uid 10000: own the root once, then prove a write as that uid.

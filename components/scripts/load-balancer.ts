@@ -7,7 +7,7 @@ import * as ipaddr from "ipaddr.js";
 import { ClusterSpec, NodeSpec } from "../config/spec";
 import { NodeProbe } from "../profiles/types";
 import { renderTemplate } from "../render/template";
-import { dirOf, ensurePackages, q, script, writeContentTo } from "./shell";
+import { dirOf, ensurePackages, q, script, writeCheckedContentTo, writeContentTo } from "./shell";
 
 export const LB_PATHS = {
     haproxyCfg: "/etc/haproxy/haproxy.cfg",
@@ -123,7 +123,6 @@ const running = (pidFile: string) => `{ [ -f ${pidFile} ] && kill -0 "$(cat ${pi
 /** Install if missing, write + validate the config, then start or reload only if it changed. */
 export function haproxyCreate(cfg: string): string {
     const p = LB_PATHS;
-    const tmp = `${p.haproxyCfg}.harbor-ha-check`;
     return script(
         "CHANGED=0",
         ensurePackages("haproxy", ["haproxy"]),
@@ -131,12 +130,9 @@ export function haproxyCreate(cfg: string): string {
         ensurePackages("socat", ["socat"]),
         // The health frontends read the drain list at start; it must exist.
         `install -d -m 0755 ${q(dirOf(p.drainList))}; touch ${q(p.drainList)}`,
-        // Validate before replacing, so a bad render never takes down a running balancer.
-        `install -d -m 0755 /etc/haproxy; printf '%s' ${q(cfg)} > ${tmp}`,
-        `haproxy -c -q -f ${tmp} || { echo "harbor-ha: rendered haproxy config rejected by haproxy -c" >&2; rm -f ${tmp}; exit 1; }`,
-        `rm -f ${tmp}`,
         keepOriginal(p.haproxyCfg),
-        writeContentTo(p.haproxyCfg, cfg, "0644"),
+        // Validated before it replaces anything, so a bad render never takes down a running balancer.
+        writeCheckedContentTo(p.haproxyCfg, cfg, "0644", "haproxy -c", `haproxy -c -f "$FILE"`),
         `if ${hasSystemd}; then systemctl enable -q haproxy 2>/dev/null || true; if [ "$CHANGED" = 1 ] || ! systemctl -q is-active haproxy; then systemctl reload-or-restart haproxy; fi`,
         `elif ${running(p.haproxyPid)}; then [ "$CHANGED" = 0 ] || haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid} -x ${p.statsSocket} -sf "$(cat ${p.haproxyPid})"`,
         `else haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid}; fi`,
@@ -163,8 +159,8 @@ export function keepalivedCreate(cfg: string, checkScript: string): string {
         writeContentTo(p.checkScript, checkScript, "0755"),
         `install -d -m 0755 ${q(p.peersDir)}`,
         keepOriginal(p.keepalivedCfg),
-        writeContentTo(p.keepalivedCfg, cfg, "0644"),
-        `keepalived -t -f ${p.keepalivedCfg} >/dev/null 2>&1 || { echo "harbor-ha: keepalived -t rejected ${p.keepalivedCfg}" >&2; exit 1; }`,
+        // Checked before it is installed: a config keepalived rejects never replaces the running one.
+        writeCheckedContentTo(p.keepalivedCfg, cfg, "0644", "keepalived -t", `keepalived -t -l -f "$FILE"`),
         `if ${hasSystemd}; then systemctl enable -q keepalived 2>/dev/null || true; if [ "$CHANGED" = 1 ] || ! systemctl -q is-active keepalived; then systemctl reload-or-restart keepalived; fi`,
         `elif ${running(p.keepalivedPid)}; then [ "$CHANGED" = 0 ] || kill -HUP "$(cat ${p.keepalivedPid})"`,
         // A new keepalived started while the old one exits says "already running" and quits: wait.

@@ -39,6 +39,28 @@ export function writeStdinTo(path: string, mode: string, owner = "root:root"): s
     return [`install -d -m 0755 ${q(dirOf(path))}`, `( umask 077; cat > ${q(tmp)} )`, commitTemp(tmp, path, mode, owner)].join("\n");
 }
 
+/**
+ * Writes `content` to `path` only after `checkCommand` (run on a private temporary copy in the
+ * same directory; `FILE` in it names the copy) accepts it. On rejection the checker's own
+ * reason is shown (its mentions of the copy read as `path`), the file and the running daemon are
+ * left as they were, and the script fails. Sets CHANGED=1 when it wrote.
+ */
+export function writeCheckedContentTo(path: string, content: string, mode: string, checker: string, checkCommand: string): string {
+    return [
+        `install -d -m 0755 ${q(dirOf(path))}`,
+        `T=$(mktemp ${q(`${dirOf(path)}/.harbor-ha-check.XXXXXX`)})`,
+        `( umask 077; printf '%s' ${q(content)} > "$T" )`,
+        `if ! CHECK_OUT=$(FILE="$T"; ${checkCommand} 2>&1); then`,
+        `  echo ${q(`harbor-ha: ${checker} rejected the new ${path}; the file and the running service are unchanged. ${checker} said:`)} >&2`,
+        `  printf '%s\\n' "$CHECK_OUT" | sed "s#$T#${path.replace(/#/g, "")}#g" | grep -v '^\\[NOTICE\\]' | tail -n 20 >&2`,
+        `  rm -f "$T"; exit 1`,
+        `fi`,
+        `chmod ${mode} "$T"; chown root:root "$T"`,
+        `if [ -f ${q(path)} ] && cmp -s "$T" ${q(path)}; then rm -f "$T"; echo ${q(path + ": unchanged")}; ` +
+            `else mv -f "$T" ${q(path)}; CHANGED=1; echo ${q(path + ": changed")}; fi`,
+    ].join("\n");
+}
+
 /** Same as writeStdinTo for non-secret content carried in the script itself. */
 export function writeContentTo(path: string, content: string, mode: string, owner = "root:root"): string {
     const tmp = `${path}.harbor-ha-new`;
