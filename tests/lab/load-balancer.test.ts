@@ -156,6 +156,31 @@ describeLab("L4 LoadBalancer and rollout on the lab (keepalived VIP + haproxy, 3
         assert.deepStrictEqual(await vipHolders(), [expectedMaster().name]);
     });
 
+    it("a config the daemon rejects changes nothing: the program's command fails with the checker's reason; config, daemons and VIP stay", async function () {
+        assert.ok(lbUp, "the load balancer never came up (see the first test)");
+        const n = labNodes()[0];
+        const state = () => Promise.all([sshOut(n, `md5sum ${LB_PATHS.haproxyCfg} ${LB_PATHS.keepalivedCfg}`), sshOut(n, "systemctl show -p MainPID --value haproxy keepalived | xargs")]);
+        const before = await state();
+        const holders = await vipHolders();
+        // The program's own commands, with one directive of the rendered config broken.
+        const broken = [
+            { name: `${n.name}-lb-haproxy`, from: /timeout connect/g, to: "timeout connekt", checker: "haproxy -c", file: LB_PATHS.haproxyCfg, reason: /connekt/ },
+            { name: `${n.name}-lb-keepalived`, from: /virtual_router_id \d+/g, to: "virtual_router_id 999", checker: "keepalived -t", file: LB_PATHS.keepalivedCfg, reason: /999/ },
+        ];
+        for (const b of broken) {
+            const text = prog.script(b.name).replace(b.from, b.to);
+            assert.notStrictEqual(text, prog.script(b.name));
+            const r = await ssh(n, text, { check: false });
+            assert.strictEqual(r.code, 1, `${b.name}: ${r.stdout}`);
+            assert.ok(r.stderr.includes(`harbor-ha: ${b.checker} rejected the new ${b.file}; the file and the running service are unchanged`), r.stderr);
+            assert.match(r.stderr, b.reason, "the checker's own reason is shown");
+            results.push(`rejected ${b.checker} config on ${n.name}: ${r.stderr.trim().split("\n").slice(1, 2).join("")}`);
+        }
+        assert.deepStrictEqual(await state(), before, "same config files, same daemon PIDs");
+        assert.strictEqual(await sshOut(n, `ls -a /etc/haproxy /etc/keepalived | grep -c '^\\.harbor-ha-check\\.' || true`), "0", "no temporary copies left");
+        assert.deepStrictEqual(await vipHolders(), holders);
+    });
+
     it("a component stopped on one node takes that node out of every haproxy within 5 s; the VIP stays", async function () {
         assert.ok(lbUp, "the load balancer never came up (see the first test)");
         this.timeout(120_000);
@@ -298,7 +323,7 @@ describeLab("L4 LoadBalancer and rollout on the lab (keepalived VIP + haproxy, 3
             await steadyState();
             const gone = which === "holding the VIP" ? expectedMaster() : labNodes().find((n) => n !== expectedMaster())!;
             const rest = labNodes().filter((n) => n !== gone);
-            const without = await evaluateForLab({ nodes: prog.ev.spec.nodes.filter((n) => n.name !== gone.name).map((n) => ({ name: n.name, address: n.address })) });
+            const without = await evaluateForLab({ nodes: prog.ev.spec.nodes.filter((n) => n.name !== gone.name).map((n) => ({ name: n.name, address: n.address, hostKey: n.hostKey })) });
             const holders: string[] = [];
             let sampling = true;
             const sampler = (async () => { while (sampling) { holders.push((await vipHolders()).join("+")); await sleep(50); } })();
