@@ -27,8 +27,9 @@ import { LB_PATHS, renderHaproxyConfig } from "../../components/scripts/load-bal
 import { drainScript, gateScript } from "../../components/scripts/rollout";
 import { prodConfig, raw } from "../support/fixtures";
 import { freePort } from "../support/services/network";
+import { tool } from "../support/tools";
 
-const bin = (name: string) => ["/usr/sbin/" + name, "/usr/bin/" + name].find((p) => fs.existsSync(p)) ?? name;
+const bin = (name: string) => tool(name, name === "redis-server" ? "services" : "tools");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 

@@ -23,10 +23,11 @@ import { loadClusterSpec } from "../../components/config/load";
 import { placeholderShared, renderNode } from "../../components/harbor-node";
 import { prodConfig, raw } from "../support/fixtures";
 import { freePort } from "../support/services/network";
+import { tool } from "../support/tools";
 
 const MiB = 1024 * 1024;
 const BODY_MIB = 200;
-const bin = (name: string) => ["/usr/sbin/" + name, "/usr/bin/" + name].find((p) => fs.existsSync(p)) ?? name;
+const bin = (name: string) => tool(name, name === "redis-server" ? "services" : "tools");
 
 
 function renderedProxyConf(): string {

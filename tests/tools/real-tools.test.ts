@@ -23,9 +23,10 @@ import { registryHtpasswdLine } from "../../components/registry-htpasswd";
 import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate } from "../../components/scripts/load-balancer";
 import { prodConfig, raw } from "../support/fixtures";
 import { freePort } from "../support/services/network";
+import { tool } from "../support/tools";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-l2-"));
-const bin = (name: string) => ["/usr/sbin/" + name, "/usr/bin/" + name].find((p) => fs.existsSync(p)) ?? name;
+const bin = (name: string) => tool(name, name === "redis-server" ? "services" : "tools");
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "utf8", timeout: 30000 });
 const fileOf = (c: ContainerSpec, p: string) => c.files.find((f) => f.path === p)!.content;
 

@@ -12,8 +12,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { freePort } from "../support/services/network";
 import { Endpoint, pull, push, request, tinyImage } from "../support/registry";
+import { tool } from "../support/tools";
 
-const bin = ["/usr/bin/docker-registry", "/usr/sbin/docker-registry"].find((p) => fs.existsSync(p)) ?? "docker-registry";
 
 describe("L2 e2e registry client against the real distribution registry", function () {
     this.timeout(60000);
@@ -24,7 +24,7 @@ describe("L2 e2e registry client against the real distribution registry", functi
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-regclient-"));
         const port = await freePort();
         fs.writeFileSync(path.join(dir, "config.yml"), YAML.stringify({ version: 0.1, storage: { filesystem: { rootdirectory: path.join(dir, "storage") } }, http: { addr: `127.0.0.1:${port}` } }));
-        reg = spawn(bin, ["serve", path.join(dir, "config.yml")], { stdio: "ignore" });
+        reg = spawn(tool("docker-registry", "tools"), ["serve", path.join(dir, "config.yml")], { stdio: "ignore" });
         ep = { address: `127.0.0.1:${port}`, hostname: "127.0.0.1" };
         for (let i = 0; i < 100; i++) {
             const ok = await request(ep, "GET", "/v2/").then((r) => r.status === 200, () => false);

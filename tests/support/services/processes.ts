@@ -7,6 +7,7 @@ import { ChildProcess, spawn, SpawnOptions } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { tool } from "../tools";
 
 export interface ServiceProcess {
     name: string;
@@ -99,6 +100,8 @@ export function startProcess(
     options: { logDir: string; stopSignal?: NodeJS.Signals; runAs?: string; env?: NodeJS.ProcessEnv },
 ): ServiceProcess {
     installExitHandlers();
+    // One line naming the server and its installer instead of a bare spawn ENOENT.
+    if (!path.isAbsolute(command)) command = tool(command, "services");
     const logFile = path.join(options.logDir, `${name}.log`);
     const out = fs.openSync(logFile, "a");
     const [cmd, argv] = asUser(options.runAs, command, args);
