@@ -15,3 +15,8 @@ export function defaultPriority(name: string): number {
 export function defaultMaxUnavailable(nodeCount: number): number {
     return nodeCount <= 5 ? 1 : Math.floor(nodeCount / 3);
 }
+
+/** The port clients use on the VIP/LB: harbor.port, else the protocol's default. */
+export function harborPort(h: { port?: number; protocol: "https" | "http" }): number {
+    return h.port ?? (h.protocol === "https" ? 443 : 80);
+}

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { crossChecks } from "./checks";
-import { defaultMaxUnavailable, defaultPriority } from "./defaults";
+import { defaultMaxUnavailable, defaultPriority, harborPort } from "./defaults";
 import { Parsed, pemKeys, plainKeys, SecretKey, secretKeys } from "./schema";
 import { ClusterSpec, NodeSpec, SecretInputs } from "./spec";
 import { SETTING_SINCE } from "../profiles/v2/releases";
@@ -122,7 +122,7 @@ function describeIssue(project: string, key: string, issue: z.ZodIssue): string 
 
 function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretInputs): ClusterSpec {
     const h = p.harbor;
-    const port = h.port ?? (h.protocol === "https" ? 443 : 80);
+    const port = harborPort(h);
     const defaultPort = (h.protocol === "https" && port === 443) || (h.protocol === "http" && port === 80);
     const externalUrl = new URL(`${h.protocol}://${h.hostname}`);
     if (!defaultPort) externalUrl.port = String(port);

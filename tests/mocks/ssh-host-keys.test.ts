@@ -46,11 +46,12 @@ describe("L1 SSH host keys (mocks)", function () {
     it("each Docker provider's ssh knows only its node's key, in a file of the program's own", () => {
         for (const n of ev.spec.nodes) {
             const p = ev.one("pulumi:providers:docker", `${n.name}-docker`);
-            const opts: string[] = JSON.parse(p.inputs.sshOpts ?? "null") ?? p.inputs.sshOpts;
-            const opt = (name: string) => opts[opts.indexOf(opts.find((o) => o.startsWith(`${name}=`))!)]?.split("=")[1];
+            // Provider inputs reach the engine JSON-encoded.
+            const opts: string[] = JSON.parse(p.inputs.sshOpts);
+            const opt = (name: string) => opts.find((o) => o.startsWith(`${name}=`))?.split("=")[1];
             assert.strictEqual(opt("StrictHostKeyChecking"), "yes");
             assert.strictEqual(opt("GlobalKnownHostsFile"), "/dev/null");
-            const file = opt("UserKnownHostsFile");
+            const file = opt("UserKnownHostsFile")!;
             assert.ok(file.startsWith(stateDir + path.sep), file);
             assert.ok(!opts.some((o) => o.includes("/.ssh/")), "nothing under ~/.ssh");
             assert.strictEqual(fs.readFileSync(file, "utf8"), `${n.address} ${n.hostKey}\n`);

@@ -3,15 +3,16 @@
  * the program runs the balancer there, haproxy's frontend and redirect ports. Two of them equal on
  * one host means one daemon cannot start.
  */
+import { harborPort } from "../defaults";
 import { CheckContext, problem } from "./context";
 
 export function checkPorts(c: CheckContext): void {
     const { p } = c;
     const lb = p.loadBalancer;
     const balancerOnNodes = lb.mode !== "external";
-    const frontend = lb.frontendPort ?? p.harbor.port ?? (p.harbor.protocol === "https" ? 443 : 80);
+    const frontend = lb.frontendPort ?? harborPort(p.harbor);
     const redirect = balancerOnNodes && p.harbor.protocol === "https" && lb.httpRedirect ? lb.httpRedirectPort : undefined;
-    const frontendKey = lb.frontendPort !== undefined ? "loadBalancer.frontendPort" : p.harbor.port !== undefined ? "harbor.port" : "loadBalancer.frontendPort";
+    const frontendKey = lb.frontendPort === undefined && p.harbor.port !== undefined ? "harbor.port" : "loadBalancer.frontendPort";
 
     if (redirect !== undefined && redirect === frontend)
         problem(c, "loadBalancer.httpRedirectPort", `${redirect} is also the frontend port; pick another port or set loadBalancer.httpRedirect: false`);
