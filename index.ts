@@ -10,9 +10,15 @@ import { loadClusterSpec, readRawConfig } from "./components/config/load";
 const spec = loadClusterSpec(readRawConfig());
 const cluster = new HarborCluster("harbor", { spec, stack: pulumi.getStack() });
 
-export const externalUrl = cluster.externalUrl;
-export const vip = spec.loadBalancer.mode === "keepalived" ? spec.loadBalancer.vip : undefined;
-export const nodeAddresses = spec.nodes.map((n) => ({ name: n.name, address: n.address }));
-export const caCertificate = cluster.caCertificate;
-export const tokenCertificate = cluster.tokenCertificate;
-export const adminPassword = pulumi.secret(cluster.adminPassword);
+const vip = spec.loadBalancer.mode === "keepalived" ? spec.loadBalancer.vip : undefined;
+
+// One object, so `vip` is left out where there is none (an undefined export makes Pulumi warn
+// "Undefined value (vip) will not show as a stack output" on every run).
+export = {
+    externalUrl: cluster.externalUrl,
+    ...(vip === undefined ? {} : { vip }),
+    nodeAddresses: spec.nodes.map((n) => ({ name: n.name, address: n.address })),
+    caCertificate: cluster.caCertificate,
+    tokenCertificate: cluster.tokenCertificate,
+    adminPassword: pulumi.secret(cluster.adminPassword),
+};

@@ -16,13 +16,12 @@ import { wireDataServices } from "./data-services";
 import { EndpointTls } from "./endpoint-tls";
 import { HarborNode, renderNode } from "./harbor-node";
 import { HostPrep } from "./host-prep";
-import { LoadBalancerMember, vrrpPeerEntry } from "./load-balancer";
+import { balancerHosts, lbBackends, LoadBalancerMember, localInstanceOf, vrrpPeerEntry } from "./load-balancer";
 import { drainNode, gateNode, nodeFingerprint, retireNode } from "./node-rollout";
 import { v2NodeProbes } from "./profiles/v2/probes";
 import { rolloutWaves } from "./rollout";
 import { nodePaths } from "./paths";
 import { SharedValues } from "./profiles/types";
-import { backendPort } from "./scripts/load-balancer";
 import { SshHostKey } from "./ssh-host-key";
 import { dockerProvider, NodeAccess } from "./transport";
 
@@ -121,7 +120,11 @@ export class HarborCluster extends pulumi.ComponentResource {
                 const provider = dockerProvider(`${node.name}-docker`, access, p);
                 const harbor = new HarborNode(
                     `${node.name}-harbor`,
-                    { spec, node, provider, rendered, hasCaCertificate: hasCa, stack: args.stack, dependsOn: [drain, prep, ...data.ready] },
+                    {
+                        spec, node, provider, rendered, hasCaCertificate: hasCa, stack: args.stack,
+                        extraNetworks: node.transport === "local" && data.devNetwork ? [data.devNetwork] : [],
+                        dependsOn: [drain, prep, ...data.ready],
+                    },
                     p,
                 );
                 this.nodes.push(harbor);
@@ -134,12 +137,10 @@ export class HarborCluster extends pulumi.ComponentResource {
         }
 
         if (spec.loadBalancer.mode !== "external") {
-            const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: backendPort(spec, n), healthPort: n.healthPort }));
-            // One balancer per host: instances sharing a machine (dev) share its haproxy.
-            const hosts = new Map<string, NodeSpec[]>();
-            for (const n of spec.nodes) hosts.set(n.address, [...(hosts.get(n.address) ?? []), n]);
+            const backends = lbBackends(spec);
+            const hosts = balancerHosts(spec);
             const keepalived = spec.loadBalancer.mode === "keepalived";
-            const heads = [...hosts.values()].map((l) => l[0]);
+            const heads = hosts.map((l) => l[0]);
             // VRRP peer files: on every host, one per other host, owned by the host it names.
             const entries = new Map<string, { announced: pulumi.Resource[]; here: pulumi.Resource[] }>(heads.map((h) => [h.name, { announced: [], here: [] }]));
             if (keepalived) {
@@ -151,9 +152,9 @@ export class HarborCluster extends pulumi.ComponentResource {
                     }
                 }
             }
-            for (const local of hosts.values()) {
+            for (const local of hosts) {
                 const node = local[0];
-                const localInstances = local.map((n) => ({ name: n.name, healthPort: n.healthPort, probes: v2NodeProbes(spec, n) }));
+                const localInstances = local.map((n) => localInstanceOf(spec, n));
                 // After the host's Harbor instances: on removal the balancer stops before they go.
                 new LoadBalancerMember(
                     `${node.name}-lb`,

@@ -5,16 +5,18 @@
  *
  * Two views of each server: `spec.database.server` / `spec.redis.endpoint` is where Harbor's
  * containers connect; the admin/probe view is where the machine running Pulumi connects (they
- * differ in the dev stack, where containers reach the host as host.docker.internal).
+ * differ in the dev stack: containers use the dev network, Pulumi the ports on 127.0.0.1).
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { DEV_SERVICES } from "./config/defaults";
 import { ClusterSpec } from "./config/spec";
 import { ExternalDatabase } from "./external-database";
 import { ExternalRedis } from "./external-redis";
 import { RedisValues } from "./profiles/types";
 import { harborRedisValues } from "./redis/harbor-values";
+import { localDockerProvider } from "./transport";
 
 export interface DataServices {
     /** Password Harbor's DB user logs in with (secret). */
@@ -23,6 +25,8 @@ export interface DataServices {
     redis: pulumi.Output<RedisValues>;
     /** Harbor containers depend on these. */
     ready: pulumi.Resource[];
+    /** Dev stack: the network the dev PostgreSQL and Redis are reached on; local Harbor containers join it. */
+    devNetwork?: pulumi.Output<string>;
 }
 
 export interface DataServicesOptions {
@@ -65,30 +69,50 @@ export function wireDataServices(name: string, spec: ClusterSpec, o: DataService
         { parent: o.parent, dependsOn: dev?.resources ?? [] },
     );
     const redis = pulumi.secret(redisPassword.apply((pw) => harborRedisValues(spec.redis.endpoint, pw || undefined)));
-    return { databasePassword, redis, ready: [database, redisCheck] };
+    return { databasePassword, redis, ready: [database, redisCheck], devNetwork: dev?.network };
 }
 
 /**
- * Dev stack only: PostgreSQL and Redis as containers on the local engine, published on the
- * configured host ports, with generated passwords. Creation waits until each is healthy.
+ * The host ports the dev services publish, for the machine running Pulumi only (provisioning,
+ * readiness probes, a developer's psql): 127.0.0.1, never the LAN. Harbor's containers use the
+ * dev network instead (a published 127.0.0.1 port is not reachable from a container).
+ */
+export function devServicePorts(spec: ClusterSpec): { postgres: docker.types.input.ContainerPort; redis: docker.types.input.ContainerPort } {
+    const d = spec.devServices;
+    return {
+        postgres: { internal: 5432, external: d.postgresPort, ip: "127.0.0.1", protocol: "tcp" },
+        redis: { internal: 6379, external: d.redisPort, ip: "127.0.0.1", protocol: "tcp" },
+    };
+}
+
+/**
+ * Dev stack only: PostgreSQL and Redis as containers on the local engine, with generated
+ * passwords. Creation waits until each is healthy. PostgreSQL's data is a host directory, so
+ * destroy keeps it as it keeps the blobs; scripts/dev-down.sh removes both.
  */
 function devServices(name: string, spec: ClusterSpec, o: DataServicesOptions) {
     const d = spec.devServices;
     const r = { parent: o.parent, provider: o.randomProvider };
-    const provider = new docker.Provider(`${name}-dev-docker`, { host: "unix:///var/run/docker.sock" }, { parent: o.parent });
+    const provider = localDockerProvider(`${name}-dev-docker`, { parent: o.parent });
     const res = { parent: o.parent, provider };
     const adminPassword = pulumi.secret(new random.RandomPassword(`${name}-dev-postgres-password`, { length: 32, special: false }, r).result);
     const redisPassword = pulumi.secret(new random.RandomPassword(`${name}-dev-redis-password`, { length: 32, special: false }, r).result);
     const health = (cmd: string) => ({ tests: ["CMD-SHELL", cmd], interval: "2s", timeout: "5s", retries: 30, startPeriod: "5s" });
+    const ports = devServicePorts(spec);
+    const network = new docker.Network(`${name}-dev-network`, { name: DEV_SERVICES.network, driver: "bridge" }, res);
+    const on = [{ name: network.name, aliases: [] as string[] }];
 
     const pgImage = new docker.RemoteImage(`${name}-dev-postgres-image`, { name: d.postgresImage, keepLocally: true }, res);
     const postgres = new docker.Container(
         `${name}-dev-postgres`,
         {
-            name: "harbor-ha-dev-postgres",
+            name: DEV_SERVICES.postgres,
             image: pgImage.imageId,
             envs: [pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${adminPassword}`), "POSTGRES_USER=postgres"],
-            ports: [{ internal: 5432, external: d.postgresPort, ip: "0.0.0.0", protocol: "tcp" }],
+            ports: [ports.postgres],
+            volumes: [{ hostPath: d.postgresDataDir, containerPath: "/var/lib/postgresql/data" }],
+            networkMode: "bridge",
+            networksAdvanced: on,
             restart: "unless-stopped",
             healthcheck: health("pg_isready -U postgres"),
             wait: true,
@@ -100,12 +124,14 @@ function devServices(name: string, spec: ClusterSpec, o: DataServicesOptions) {
     const redis = new docker.Container(
         `${name}-dev-redis`,
         {
-            name: "harbor-ha-dev-redis",
+            name: DEV_SERVICES.redis,
             image: redisImage.imageId,
             // The password is in a file, not on the command line (visible in `ps` and `docker inspect`).
             uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: pulumi.secret(pulumi.interpolate`requirepass ${redisPassword}\n`) }],
             command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
-            ports: [{ internal: 6379, external: d.redisPort, ip: "0.0.0.0", protocol: "tcp" }],
+            ports: [ports.redis],
+            networkMode: "bridge",
+            networksAdvanced: on,
             restart: "unless-stopped",
             healthcheck: health("redis-cli -a \"$(sed -n 's/^requirepass //p' /usr/local/etc/redis/redis.conf)\" --no-auth-warning ping | grep -q PONG"),
             wait: true,
@@ -113,5 +139,5 @@ function devServices(name: string, spec: ClusterSpec, o: DataServicesOptions) {
         },
         { ...res, deleteBeforeReplace: true },
     );
-    return { adminPassword, redisPassword, resources: [postgres, redis] };
+    return { adminPassword, redisPassword, resources: [postgres, redis], network: network.name };
 }

@@ -21,6 +21,8 @@ export interface HarborNodeArgs {
     hasCaCertificate: boolean;
     /** Stack name (stable per stack, feeds the scanner robot prefix). */
     stack: string;
+    /** Networks every container joins besides the node's own (the dev services' network). */
+    extraNetworks?: pulumi.Output<string>[];
     /** Host prep, mounts and DB/Redis readiness: nothing starts before these. */
     dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -114,8 +116,11 @@ export class HarborNode extends pulumi.ComponentResource {
                     // aliases and a dynamic IP (seen on Docker 20.10), while state records both.
                     // "bridge" is also what the daemon reads back: no diff on refresh.
                     networkMode: CREATE_ON_NETWORK,
-                    networksAdvanced: [{ name: this.network.name, aliases: c.aliases, ipv4Address: c.ipv4 }],
-                    // Dev instances reach services published on the host (dev PostgreSQL/Redis) by this name.
+                    networksAdvanced: [
+                        { name: this.network.name, aliases: c.aliases, ipv4Address: c.ipv4 },
+                        ...(args.extraNetworks ?? []).map((name) => ({ name, aliases: [] as string[] })),
+                    ],
+                    // Local instances can reach services on the host by this name (Docker's host-gateway).
                     hosts: node.transport === "local" ? [{ host: "host.docker.internal", ip: "host-gateway" }] : undefined,
                     restart: spec.containers.restart,
                     capabilities: { drops: c.capDrop, adds: c.capAdd },

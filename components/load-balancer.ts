@@ -6,10 +6,28 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, NodeSpec } from "./config/spec";
 import {
-    haproxyCreate, haproxyDelete, keepalivedCreate, keepalivedDelete, LbBackend, LocalInstance,
+    backendPort, bindAddress, haproxyCreate, haproxyDelete, haproxyPaths, keepalivedCreate, keepalivedDelete, LbBackend, LocalInstance,
     renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate, vrrpPeerDelete,
 } from "./scripts/load-balancer";
+import { v2NodeProbes } from "./profiles/v2/probes";
 import { hostCommand, NodeAccess } from "./transport";
+
+/** Every node's Harbor proxy, as each balancer balances to it. */
+export function lbBackends(spec: ClusterSpec): LbBackend[] {
+    return spec.nodes.map((n) => ({ name: n.name, address: n.address, port: backendPort(spec, n), healthPort: n.healthPort }));
+}
+
+/** One balancer per host: instances sharing a machine (dev) share its haproxy. */
+export function balancerHosts(spec: ClusterSpec): NodeSpec[][] {
+    const hosts = new Map<string, NodeSpec[]>();
+    for (const n of spec.nodes) hosts.set(n.address, [...(hosts.get(n.address) ?? []), n]);
+    return [...hosts.values()];
+}
+
+/** One Harbor instance as its host's balancer judges it: its health frontend and local probes. */
+export function localInstanceOf(spec: ClusterSpec, n: NodeSpec): LocalInstance {
+    return { name: n.name, healthPort: n.healthPort, listen: bindAddress(n.listenAddress), probes: v2NodeProbes(spec, n) };
+}
 
 export interface LoadBalancerMemberArgs {
     spec: ClusterSpec;
@@ -33,7 +51,10 @@ export class LoadBalancerMember extends pulumi.ComponentResource {
         const haproxy = hostCommand(
             `${name}-haproxy`,
             args.access,
-            { create: haproxyCreate(renderHaproxyConfig(args.spec, node, args.backends, args.localInstances)), delete: haproxyDelete() },
+            {
+                create: haproxyCreate(renderHaproxyConfig(args.spec, node, args.backends, args.localInstances), haproxyPaths(args.spec)),
+                delete: haproxyDelete(haproxyPaths(args.spec)),
+            },
             // A component's dependsOn does not reach its children: pass it on.
             { parent: this, dependsOn: opts?.dependsOn },
         );

@@ -111,10 +111,19 @@ export function sshConnection(access: NodeAccess): command.types.input.remote.Co
     };
 }
 
+/**
+ * The local Docker engine. No `host`: the provider then reads DOCKER_HOST (scripts/dev-up.sh
+ * sets it from the Docker CLI's current context), else the default socket, so rootless Docker
+ * and other contexts work as `docker` itself does.
+ */
+export function localDockerProvider(name: string, opts: pulumi.CustomResourceOptions): docker.Provider {
+    return new docker.Provider(name, {}, opts);
+}
+
 /** The Docker engine of one node. */
 export function dockerProvider(name: string, access: NodeAccess, opts: pulumi.CustomResourceOptions): docker.Provider {
     const n = access.node;
-    if (n.transport === "local") return new docker.Provider(name, { host: "unix:///var/run/docker.sock" }, opts);
+    if (n.transport === "local") return localDockerProvider(name, opts);
     if (!access.hostKey) throw new Error(`dockerProvider: ssh node ${n.name} has no host key check`);
     const fixed = [
         "-o", "ConnectTimeout=15",

@@ -20,3 +20,6 @@ export function defaultMaxUnavailable(nodeCount: number): number {
 export function harborPort(h: { port?: number; protocol: "https" | "http" }): number {
     return h.port ?? (h.protocol === "https" ? 443 : 80);
 }
+
+/** The dev services' Docker network, and the container names Harbor reaches them by on it. */
+export const DEV_SERVICES = { network: "harbor-ha-dev-services", postgres: "harbor-ha-dev-postgres", redis: "harbor-ha-dev-redis" } as const;

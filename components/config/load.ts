@@ -138,6 +138,7 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         httpsPort: n.httpsPort,
         syslogPort: n.syslogPort,
         healthPort: n.healthPort,
+        listenAddress: n.listenAddress,
         containerSubnet: n.containerSubnet ?? p.containers.subnet,
         priority: n.priority ?? defaultPriority(n.name),
     }));
@@ -160,11 +161,11 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         idleTimeoutSeconds: r.idleTimeoutSeconds,
         connectTimeoutSeconds: 5,
     };
-    const probeEndpoint = r.probeHost
+    const probeEndpoint = r.probeHost || r.probePort
         ? {
               ...endpoint,
-              server: endpoint.server && { ...endpoint.server, host: r.probeHost },
-              sentinels: endpoint.sentinels?.map((s) => ({ ...s, host: r.probeHost! })),
+              server: endpoint.server && { host: r.probeHost ?? endpoint.server.host, port: r.probePort ?? endpoint.server.port },
+              sentinels: endpoint.sentinels?.map((s) => ({ ...s, host: r.probeHost ?? s.host })),
           }
         : endpoint;
 
@@ -204,6 +205,8 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
             advertIntervalSeconds: p.loadBalancer.advertIntervalSeconds,
             preemptDelaySeconds: p.loadBalancer.preemptDelaySeconds,
             frontendPort: p.loadBalancer.frontendPort ?? port,
+            listenAddress: p.loadBalancer.listenAddress,
+            haproxyDir: p.loadBalancer.haproxyDir,
             httpRedirectPort: h.protocol === "https" && p.loadBalancer.httpRedirect ? p.loadBalancer.httpRedirectPort : undefined,
         },
         rollout: {

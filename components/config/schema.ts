@@ -100,6 +100,11 @@ export const nodeSchema = z
         syslogPort: port.default(1514),
         /** haproxy's node-local health answer for this node (plain HTTP; the other balancers poll it). */
         healthPort: port.default(8404),
+        /**
+         * Where this node's published ports (Harbor's proxy) and its haproxy health frontend
+         * listen: every address (0.0.0.0), or only the node's own address (the dev stack: 127.0.0.1).
+         */
+        listenAddress: ipv4.default("0.0.0.0"),
         /** Overrides containers.subnet for this node (needed when instances share a Docker engine). */
         containerSubnet: cidr.optional(),
         /** VRRP priority; default derived from the node name (stable when other nodes are added or removed). */
@@ -139,6 +144,14 @@ export const loadBalancerSchema = z
         virtualRouterId: z.number().int().min(1).max(255).default(51),
         /** Port haproxy listens on; default harbor.port. */
         frontendPort: port.optional(),
+        /** Address haproxy's client frontends bind: every address (*), or one of the host's (haproxy mode). */
+        listenAddress: z.union([z.literal("*"), ipv4]).default("*"),
+        /**
+         * harbor-ha runs its own haproxy with its config, pid file, stats socket and drain list in
+         * this directory, and leaves the distribution's haproxy service and /etc/haproxy alone.
+         * It is not started at boot (no service): for the dev stack, transport local only.
+         */
+        haproxyDir: absPath.optional(),
         /** https only: haproxy answers plain HTTP here with a 308 to the external URL (Harbor's proxy does the same). */
         httpRedirect: z.boolean().default(true),
         httpRedirectPort: port.default(80),
@@ -227,6 +240,8 @@ export const redisSchema = z
         username: z.string().optional(),
         /** Host/sentinels as seen from the machine running Pulumi (readiness probe), if different. */
         probeHost: hostOrIp.optional(),
+        /** Standalone: the port as seen from the machine running Pulumi, if different (the dev stack's published port). */
+        probePort: port.optional(),
         dbIndex: z
             .object({
                 core: z.number().int().min(0).max(15).default(0),
@@ -258,6 +273,8 @@ export const devServicesSchema = z
         redisImage: z.string().default("docker.io/library/redis:7"),
         postgresPort: port.default(15432),
         redisPort: port.default(16379),
+        /** PostgreSQL's data directory on the host (kept by destroy, like the blobs; dev-down removes it). */
+        postgresDataDir: absPath.default("/var/tmp/harbor-ha-dev/postgres"),
     })
     .strict();
 

@@ -18,6 +18,8 @@ export interface NodeSpec {
     httpsPort: number;
     syslogPort: number;
     healthPort: number;
+    /** 0.0.0.0, or the node's own address: where its published ports and health frontend listen. */
+    listenAddress: string;
     containerSubnet: string;
     priority: number;
 }
@@ -56,6 +58,10 @@ export interface LoadBalancerSpec {
     interface: string;
     virtualRouterId: number;
     frontendPort: number;
+    /** "*" or an address of the host: where the client frontends bind. */
+    listenAddress: string;
+    /** Set: harbor-ha's own haproxy instance lives here (not the distribution's service). */
+    haproxyDir?: string;
     /** Port of the http -> https redirect; undefined when off (protocol http, or httpRedirect false). */
     httpRedirectPort?: number;
     advertIntervalSeconds: number;
@@ -121,6 +127,7 @@ export interface DevServicesSpec {
     redisImage: string;
     postgresPort: number;
     redisPort: number;
+    postgresDataDir: string;
 }
 
 /** Values only ever handled as secret Outputs. */

@@ -26,6 +26,28 @@ export const LB_PATHS = {
     peersDir: "/etc/keepalived/harbor-ha-peers",
 };
 
+/** Where one host's haproxy keeps its files, and whether it is the distribution's service. */
+export interface HaproxyPaths {
+    cfg: string;
+    pid: string;
+    statsSocket: string;
+    drainList: string;
+    /** false: harbor-ha's own instance (loadBalancer.haproxyDir), started from its pid file only. */
+    service: boolean;
+}
+
+export function haproxyPaths(spec: ClusterSpec): HaproxyPaths {
+    const dir = spec.loadBalancer.haproxyDir;
+    if (dir === undefined)
+        return { cfg: LB_PATHS.haproxyCfg, pid: LB_PATHS.haproxyPid, statsSocket: LB_PATHS.statsSocket, drainList: LB_PATHS.drainList, service: true };
+    return { cfg: `${dir}/haproxy.cfg`, pid: `${dir}/haproxy.pid`, statsSocket: `${dir}/haproxy.sock`, drainList: `${dir}/drained.lst`, service: false };
+}
+
+/** haproxy's spelling of a bind address: "*" for every address. */
+export function bindAddress(listenAddress: string): string {
+    return listenAddress === "0.0.0.0" ? "*" : listenAddress;
+}
+
 export interface LbBackend {
     name: string;
     address: string;
@@ -39,6 +61,8 @@ export interface LbBackend {
 export interface LocalInstance {
     name: string;
     healthPort: number;
+    /** haproxy bind address of its health frontend (bindAddress of the node's listenAddress). */
+    listen: string;
     probes: NodeProbe[];
 }
 
@@ -56,11 +80,12 @@ export function renderHaproxyConfig(spec: ClusterSpec, node: NodeSpec, backends:
     return renderTemplate("lb/haproxy.cfg.njk", {
         nodeName: node.name,
         frontendPort: spec.loadBalancer.frontendPort,
+        listen: spec.loadBalancer.listenAddress,
         httpRedirectPort: spec.loadBalancer.httpRedirectPort,
         externalUrl: spec.harbor.externalUrl,
         checkIntervalMs: checkIntervalMs(spec),
-        statsSocket: LB_PATHS.statsSocket,
-        drainList: LB_PATHS.drainList,
+        statsSocket: haproxyPaths(spec).statsSocket,
+        drainList: haproxyPaths(spec).drainList,
         backends,
         localInstances,
     });
@@ -121,8 +146,11 @@ function restoreOriginal(path: string): string {
 const running = (pidFile: string) => `{ [ -f ${pidFile} ] && kill -0 "$(cat ${pidFile})" 2>/dev/null; }`;
 
 /** Install if missing, write + validate the config, then start or reload only if it changed. */
-export function haproxyCreate(cfg: string): string {
-    const p = LB_PATHS;
+export function haproxyCreate(cfg: string, p: HaproxyPaths): string {
+    // A reload hands the listening sockets over (-x): no SYN is lost while the old process exits.
+    // Paths unquoted: constants or loadBalancer.haproxyDir (an absolute path without shell characters).
+    const reload = `haproxy -D -f ${p.cfg} -p ${p.pid} -x ${p.statsSocket} -sf "$(cat ${p.pid})"`;
+    const start = `haproxy -D -f ${p.cfg} -p ${p.pid}`;
     return script(
         "CHANGED=0",
         ensurePackages("haproxy", ["haproxy"]),
@@ -130,23 +158,28 @@ export function haproxyCreate(cfg: string): string {
         ensurePackages("socat", ["socat"]),
         // The health frontends read the drain list at start; it must exist.
         `install -d -m 0755 ${q(dirOf(p.drainList))}; touch ${q(p.drainList)}`,
-        keepOriginal(p.haproxyCfg),
+        ...(p.service ? [keepOriginal(p.cfg)] : [`install -d -m 0700 ${q(dirOf(p.cfg))}`]),
         // Validated before it replaces anything, so a bad render never takes down a running balancer.
-        writeCheckedContentTo(p.haproxyCfg, cfg, "0644", "haproxy -c", `haproxy -c -f "$FILE"`),
-        `if ${hasSystemd}; then systemctl enable -q haproxy 2>/dev/null || true; if [ "$CHANGED" = 1 ] || ! systemctl -q is-active haproxy; then systemctl reload-or-restart haproxy; fi`,
-        `elif ${running(p.haproxyPid)}; then [ "$CHANGED" = 0 ] || haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid} -x ${p.statsSocket} -sf "$(cat ${p.haproxyPid})"`,
-        `else haproxy -D -f ${p.haproxyCfg} -p ${p.haproxyPid}; fi`,
+        writeCheckedContentTo(p.cfg, cfg, "0644", "haproxy -c", `haproxy -c -f "$FILE"`),
+        ...(p.service
+            ? [
+                `if ${hasSystemd}; then systemctl enable -q haproxy 2>/dev/null || true; if [ "$CHANGED" = 1 ] || ! systemctl -q is-active haproxy; then systemctl reload-or-restart haproxy; fi`,
+                `elif ${running(p.pid)}; then [ "$CHANGED" = 0 ] || ${reload}`,
+                `else ${start}; fi`,
+            ]
+            : [`if ${running(p.pid)}; then [ "$CHANGED" = 0 ] || ${reload}; else ${start}; fi`]),
         `echo "haproxy: running"`,
     );
 }
 
-export function haproxyDelete(): string {
-    const p = LB_PATHS;
+export function haproxyDelete(p: HaproxyPaths): string {
+    const stop = `if ${running(p.pid)}; then kill "$(cat ${p.pid})"; fi; rm -f ${p.pid}`;
     return script(
-        `if ${hasSystemd}; then systemctl disable -q --now haproxy 2>/dev/null || true;`,
-        `elif ${running(p.haproxyPid)}; then kill "$(cat ${p.haproxyPid})"; rm -f ${p.haproxyPid}; fi`,
-        restoreOriginal(p.haproxyCfg),
+        ...(p.service
+            ? [`if ${hasSystemd}; then systemctl disable -q --now haproxy 2>/dev/null || true;`, `elif ${running(p.pid)}; then kill "$(cat ${p.pid})"; rm -f ${p.pid}; fi`, restoreOriginal(p.cfg)]
+            : [stop, `rm -f ${q(p.cfg)}`]),
         `rm -f ${q(p.drainList)} ${q(p.statsSocket)}; rmdir ${q(dirOf(p.drainList))} 2>/dev/null || true`,
+        ...(p.service ? [] : [`rmdir ${q(dirOf(p.cfg))} 2>/dev/null || true`]),
         `echo "haproxy: stopped"`,
     );
 }

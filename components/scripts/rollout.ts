@@ -7,13 +7,11 @@
  */
 import { ClusterSpec, NodeSpec } from "../config/spec";
 import { NodeProbe } from "../profiles/types";
-import { backendPort, checkIntervalMs, LB_PATHS } from "./load-balancer";
+import { backendPort, checkIntervalMs, haproxyPaths } from "./load-balancer";
 import { dirOf, ensurePackages, q, script } from "./shell";
 
-const sock = LB_PATHS.statsSocket;
-const list = LB_PATHS.drainList;
 /** Runs one runtime-API command on this host's haproxy, if one runs (else the list file is read at its start). */
-const haproxyApi = (cmd: string) =>
+const haproxyApi = (sock: string, cmd: string) =>
     `if [ -S ${q(sock)} ] && command -v socat >/dev/null 2>&1; then echo ${q(cmd)} | socat -t 2 - UNIX-CONNECT:${q(sock)} >/dev/null || true; fi`;
 
 /**
@@ -21,7 +19,7 @@ const haproxyApi = (cmd: string) =>
  * alone: a stopped haproxy leaves it behind (seen after destroy and a new up), and a gate that
  * then waited for a frontend nobody serves failed after its whole timeout.
  */
-const servesFrontend = (node: string) =>
+const servesFrontend = (sock: string, node: string) =>
     `{ [ -S ${q(sock)} ] && command -v socat >/dev/null 2>&1 && echo 'show stat' | socat -t 2 - UNIX-CONNECT:${q(sock)} 2>/dev/null | grep -q ${q(`^harbor_ha_health_${node},FRONTEND,`)}; }`;
 
 /** Seconds until every balancer has polled this node's health frontend twice. */
@@ -39,12 +37,13 @@ function waitForOpenConnections(spec: ClusterSpec, node: NodeSpec): string[] {
 }
 
 export function drainScript(spec: ClusterSpec, node: NodeSpec): string {
+    const { statsSocket: sock, drainList: list } = haproxyPaths(spec);
     const port = backendPort(spec, node);
     const limit = spec.rollout.drainTimeoutSeconds;
     return script(
         `install -d -m 0755 ${q(dirOf(list))}; touch ${q(list)}`,
         `grep -qxF ${q(node.name)} ${q(list)} || echo ${q(node.name)} >> ${q(list)}`,
-        haproxyApi(`add acl ${list} ${node.name}`),
+        haproxyApi(sock, `add acl ${list} ${node.name}`),
         // A node that serves nothing yet (first creation) has nothing to drain.
         `if ! ss -Hltn ${q(`( sport = :${port} )`)} | grep -q .; then echo ${q(`harbor-ha: ${node.name} drained (not serving yet)`)}; exit 0; fi`,
         `sleep ${settleSeconds(spec)}`,
@@ -72,7 +71,9 @@ function probeCommand(p: NodeProbe): string {
 
 export function gateScript(spec: ClusterSpec, node: NodeSpec, probes: NodeProbe[]): string {
     const limit = spec.rollout.gateTimeoutSeconds;
-    const frontend = `http://127.0.0.1:${node.healthPort}/harbor-ha/node-health`;
+    const { statsSocket: sock, drainList: list } = haproxyPaths(spec);
+    const frontendHost = node.listenAddress === "0.0.0.0" ? "127.0.0.1" : node.listenAddress;
+    const frontend = `http://${frontendHost}:${node.healthPort}/harbor-ha/node-health`;
     const fail = (what: string) =>
         `echo "harbor-ha: node ${node.name}: ${what} after ${limit} s (rollout.gateTimeoutSeconds); ` +
         `${node.name} stays drained and the other nodes keep serving. Fix it and run pulumi up again." >&2; exit 1`;
@@ -87,14 +88,14 @@ export function gateScript(spec: ClusterSpec, node: NodeSpec, probes: NodeProbe[
         `  [ "$ok" -ge 3 ] || sleep 1`,
         `done`,
         // When haproxy serves this node's frontend, its own probes must agree (404 = components up, still drained).
-        `if ${servesFrontend(node.name)}; then FRONTEND=1; else FRONTEND=0; fi`,
+        `if ${servesFrontend(sock, node.name)}; then FRONTEND=1; else FRONTEND=0; fi`,
         `if [ "$FRONTEND" = 1 ]; then`,
         `  until curl -s -o /dev/null -w "%{http_code}" --max-time 2 ${q(frontend)} | grep -qE "^(200|404)$"; do`,
         `    if [ "$(date +%s)" -ge "$deadline" ]; then ${fail("haproxy's health frontend not reporting the node up")}; fi; sleep 1`,
         `  done`,
         `fi`,
         `grep -vxF ${q(node.name)} ${q(list)} > ${q(list + ".new")} || true; mv -f ${q(list + ".new")} ${q(list)}`,
-        haproxyApi(`del acl ${list} ${node.name}`),
+        haproxyApi(sock, `del acl ${list} ${node.name}`),
         // Give every balancer time to see it up before the next wave drains another node.
         `if [ "$FRONTEND" = 1 ]; then sleep ${settleSeconds(spec)}; fi`,
         `echo "harbor-ha: ${node.name} healthy and back in rotation"`,

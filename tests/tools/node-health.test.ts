@@ -23,6 +23,7 @@ import * as path from "path";
 import { loadClusterSpec } from "../../components/config/load";
 import { ClusterSpec } from "../../components/config/spec";
 import { v2NodeProbes } from "../../components/profiles/v2/probes";
+import { localInstanceOf } from "../../components/load-balancer";
 import { LB_PATHS, renderHaproxyConfig } from "../../components/scripts/load-balancer";
 import { drainScript, gateScript } from "../../components/scripts/rollout";
 import { prodConfig, raw } from "../support/fixtures";
@@ -158,7 +159,7 @@ describe("L2 node-local health, drain and gate in the real haproxy", function ()
         await b.startAll();
         fs.writeFileSync(list, "");
         const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: n.httpsPort, healthPort: n.healthPort }));
-        const instances = spec.nodes.map((n) => ({ name: n.name, healthPort: n.healthPort, probes: v2NodeProbes(spec, n) }));
+        const instances = spec.nodes.map((n) => localInstanceOf(spec, n));
         const cfg = path.join(tmp, "haproxy.cfg");
         fs.writeFileSync(cfg, local(renderHaproxyConfig(spec, spec.nodes[0], backends, instances)));
         haproxy = spawn(bin("haproxy"), ["-db", "-f", cfg], { stdio: ["ignore", "ignore", "ignore"] });

@@ -18,8 +18,8 @@ import { placeholderShared, renderNode } from "../../components/harbor-node";
 import { ContainerSpec, SharedValues } from "../../components/profiles/types";
 import { REGISTRY_USER } from "../../components/profiles/v2";
 import { harborRedisValues } from "../../components/redis/harbor-values";
-import { v2NodeProbes } from "../../components/profiles/v2/probes";
 import { registryHtpasswdLine } from "../../components/registry-htpasswd";
+import { localInstanceOf } from "../../components/load-balancer";
 import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate } from "../../components/scripts/load-balancer";
 import { prodConfig, raw } from "../support/fixtures";
 import { freePort } from "../support/services/network";
@@ -168,7 +168,7 @@ describe("L2 real tools accept the rendered configs", function () {
         it(`haproxy -c accepts the rendered haproxy.cfg (${protocol})`, () => {
             const spec = specFor({ harbor: { hostname: "harbor.example.com", protocol } });
             const backends = spec.nodes.map((n) => ({ name: n.name, address: n.address, port: protocol === "https" ? n.httpsPort : n.httpPort, healthPort: n.healthPort }));
-            const local = [{ name: spec.nodes[0].name, healthPort: spec.nodes[0].healthPort, probes: v2NodeProbes(spec, spec.nodes[0]) }];
+            const local = [localInstanceOf(spec, spec.nodes[0])];
             const cfg = path.join(tmp, `haproxy-${protocol}.cfg`);
             // The drain list is read at start and must exist; point it into the temp dir.
             const list = path.join(tmp, "drained.lst");

@@ -11,6 +11,7 @@ export function checkRedis(c: CheckContext): void {
         if (!r.sentinels || r.sentinels.length === 0) problem(c, "redis.sentinels", `missing; sentinel mode needs a list like ["10.0.0.7:26379"]`);
         if (!r.masterSet) problem(c, "redis.masterSet", "missing; sentinel mode needs the master set name (e.g. mymaster)");
         if (r.host) problem(c, "redis.host", "not used in sentinel mode; remove it (Harbor finds the master through redis.sentinels)");
+        if (r.probePort !== undefined) problem(c, "redis.probePort", "not used in sentinel mode; remove it (the probe asks redis.sentinels at their own ports)");
         if (fieldSet(c, "redis", "port")) problem(c, "redis.port", "not used in sentinel mode (each sentinel is host:port); remove it");
         const dup = r.sentinels?.find((s, i) => r.sentinels!.indexOf(s) !== i);
         if (dup) problem(c, "redis.sentinels", `lists ${dup} twice; list each sentinel once`);

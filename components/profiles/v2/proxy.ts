@@ -6,8 +6,10 @@ import { container, file, health, V2Context } from "./context";
 export function renderProxy(ctx: V2Context): ContainerSpec {
     const { spec, node, shared } = ctx;
     const https = spec.harbor.protocol === "https";
-    const ports = [{ internal: 8080, external: node.httpPort }];
-    if (https) ports.push({ internal: 8443, external: node.httpsPort });
+    // No ip for 0.0.0.0 (Docker's default): the render, and so the node fingerprint, of existing stacks stays as it was.
+    const ip = node.listenAddress === "0.0.0.0" ? {} : { ip: node.listenAddress };
+    const ports = [{ internal: 8080, external: node.httpPort, ...ip }];
+    if (https) ports.push({ internal: 8443, external: node.httpsPort, ...ip });
     const conf = renderTemplate("v2/proxy/nginx.conf.njk", {
         nodeName: node.name,
         https,
