@@ -20,19 +20,24 @@ keep_data=0
 for a in "$@"; do case "$a" in --keep-data) keep_data=1 ;; *) fail "unknown argument $a (only --keep-data)" ;; esac; done
 [ "$(id -u)" = 0 ] || fail "run as root (sudo scripts/dev-down.sh): the stack's directories belong to uid 10000 and root"
 
-if [ -d "$HARBOR_HA_DEV_HOME/state" ] && pulumi --cwd "$HARBOR_HA_REPO" stack ls --json 2>/dev/null | grep -q "\"name\": \"$DEV_STACK\""; then
-  [ -f "$DEV_CONFIG" ] || fail "$DEV_CONFIG is missing; cannot destroy the stack without its config (run scripts/dev-up.sh once, then dev-down)"
+# Read before anything is removed: a failure here stops dev-down with nothing touched.
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+dirs_text="$(npx --no-install ts-node --transpile-only -P tsconfig.json scripts/dev/preflight.ts --data-dirs --stack-config "$DEV_SOURCE_CONFIG")" ||
+  fail "cannot read the data directories from $DEV_SOURCE_CONFIG (above); nothing was removed"
+mapfile -t dirs <<<"$dirs_text"
+
+if dev_stack_exists; then
+  [ -f "$DEV_CONFIG" ] || dev_write_config || fail "cannot destroy the stack without its config; nothing was removed"
   say "pulumi destroy (the dev stack's containers, networks and haproxy)"
   dev_pulumi destroy --yes --non-interactive ||
     fail "pulumi destroy failed (above); nothing else was removed. Fix it and run dev-down again"
-  pulumi --cwd "$HARBOR_HA_REPO" stack rm "$DEV_STACK" --yes --non-interactive >/dev/null
+  # --preserve-config: without it `stack rm` deletes the tracked Pulumi.dev.yaml.
+  pulumi --cwd "$HARBOR_HA_REPO" stack rm "$DEV_STACK" --yes --non-interactive --preserve-config >/dev/null
 else
   say "no dev stack in $HARBOR_HA_DEV_HOME (already removed); removing what is left"
 fi
 
 if [ "$keep_data" = 0 ]; then
-  [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
-  mapfile -t dirs < <(npx --no-install ts-node --transpile-only -P tsconfig.json scripts/dev/preflight.ts --data-dirs --stack-config Pulumi.dev.yaml)
   for d in "${dirs[@]}"; do
     # Only a directory at least two levels deep (never /, /var, /var/tmp ...).
     case "$d" in /*/*/*) ;; *) say "not removing $d (too close to /; remove it yourself)"; continue ;; esac

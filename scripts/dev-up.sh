@@ -39,27 +39,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "npm ci (the project's modules, into ./node_modules)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-npx --no-install ts-node --transpile-only -P tsconfig.json scripts/dev/preflight.ts --stack-config Pulumi.dev.yaml || exit 1
+npx --no-install ts-node --transpile-only -P tsconfig.json scripts/dev/preflight.ts --stack-config "$DEV_SOURCE_CONFIG" || exit 1
 
-mkdir -p "$HARBOR_HA_DEV_HOME/state"
-chmod 700 "$HARBOR_HA_DEV_HOME"
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ ! -s "$PULUMI_CONFIG_PASSPHRASE_FILE" ]; then
-  [ "$PULUMI_CONFIG_PASSPHRASE_FILE" = "$HARBOR_HA_DEV_HOME/passphrase" ] || fail "PULUMI_CONFIG_PASSPHRASE_FILE names $PULUMI_CONFIG_PASSPHRASE_FILE, which is empty or missing"
-  (umask 077; head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE")
-fi
-
-# The stack is created in a scratch project of the same name, so the salt Pulumi writes at
-# `stack init` lands there and not in the tracked Pulumi.dev.yaml; it is kept in $DEV_SALT.
-if ! pulumi --cwd "$HARBOR_HA_REPO" stack ls --json 2>/dev/null | grep -q "\"name\": \"$DEV_STACK\""; then
-  init="$HARBOR_HA_DEV_HOME/init"
-  rm -rf "$init" && mkdir -p "$init"
-  printf 'name: %s\nruntime: nodejs\n' "$(sed -n 's/^name: *//p' Pulumi.yaml)" >"$init/Pulumi.yaml"
-  pulumi --cwd "$init" stack init "$DEV_STACK" --secrets-provider passphrase --non-interactive >/dev/null
-  sed -n 's/^encryptionsalt: *//p' "$init/Pulumi.$DEV_STACK.yaml" >"$DEV_SALT"
-  rm -rf "$init"
-fi
-[ -s "$DEV_SALT" ] || fail "the dev stack exists but $DEV_SALT is missing; remove the stack with scripts/dev-down.sh and run dev-up again"
-{ echo "encryptionsalt: $(cat "$DEV_SALT")"; grep -v '^encryptionsalt:' Pulumi.dev.yaml; } >"$DEV_CONFIG"
+dev_stack_init || fail "could not create the dev stack (above)"
+dev_write_config || fail "could not write the stack config"
 
 dev_pulumi up --yes --non-interactive "$@"
 

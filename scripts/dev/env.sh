@@ -13,6 +13,8 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
   export PULUMI_CONFIG_PASSPHRASE_FILE="$HARBOR_HA_DEV_HOME/passphrase"
 fi
 DEV_STACK=dev
+# The dev stack's config as the user edits it (tracked), and the copy Pulumi reads (with the salt).
+DEV_SOURCE_CONFIG="${HARBOR_HA_DEV_STACK_CONFIG:-$HARBOR_HA_REPO/Pulumi.dev.yaml}"
 DEV_CONFIG="$HARBOR_HA_DEV_HOME/Pulumi.$DEV_STACK.yaml"
 DEV_SALT="$HARBOR_HA_DEV_HOME/encryptionsalt"
 # The Docker provider reads DOCKER_HOST; without it, take the endpoint the docker CLI uses (its
@@ -36,4 +38,33 @@ dev_pulumi() {
     up|preview|refresh|destroy|config|watch|import) pulumi --cwd "$HARBOR_HA_REPO" "$@" --stack "$DEV_STACK" --config-file "$DEV_CONFIG" ;;
     *) pulumi --cwd "$HARBOR_HA_REPO" "$@" --stack "$DEV_STACK" ;;
   esac
+}
+
+dev_stack_exists() {
+  [ -d "$HARBOR_HA_DEV_HOME/state" ] && pulumi --cwd "$HARBOR_HA_REPO" stack ls --json 2>/dev/null | grep -q "\"name\": \"$DEV_STACK\""
+}
+
+# Creates the stack in a scratch project of the same name, so the salt Pulumi writes at
+# `stack init` lands there and not in the tracked Pulumi.dev.yaml; the salt is kept in $DEV_SALT.
+dev_stack_init() {
+  local init="$HARBOR_HA_DEV_HOME/init"
+  mkdir -p "$HARBOR_HA_DEV_HOME/state" && chmod 700 "$HARBOR_HA_DEV_HOME"
+  if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ ! -s "$PULUMI_CONFIG_PASSPHRASE_FILE" ]; then
+    if [ "$PULUMI_CONFIG_PASSPHRASE_FILE" != "$HARBOR_HA_DEV_HOME/passphrase" ]; then
+      echo "PULUMI_CONFIG_PASSPHRASE_FILE names $PULUMI_CONFIG_PASSPHRASE_FILE, which is empty or missing" >&2; return 1
+    fi
+    (umask 077; head -c 32 /dev/urandom | base64 >"$PULUMI_CONFIG_PASSPHRASE_FILE")
+  fi
+  dev_stack_exists && return 0
+  rm -rf "$init" && mkdir -p "$init"
+  printf 'name: %s\nruntime: nodejs\n' "$(sed -n 's/^name: *//p' "$HARBOR_HA_REPO/Pulumi.yaml")" >"$init/Pulumi.yaml"
+  pulumi --cwd "$init" stack init "$DEV_STACK" --secrets-provider passphrase --non-interactive >/dev/null || return 1
+  sed -n 's/^encryptionsalt: *//p' "$init/Pulumi.$DEV_STACK.yaml" >"$DEV_SALT"
+  rm -rf "$init"
+}
+
+# The config Pulumi reads: the user's Pulumi.dev.yaml plus this machine's salt.
+dev_write_config() {
+  [ -s "$DEV_SALT" ] || { echo "the dev stack exists but $DEV_SALT is missing; remove it with scripts/dev-down.sh and run dev-up again" >&2; return 1; }
+  { echo "encryptionsalt: $(cat "$DEV_SALT")"; grep -v '^encryptionsalt:' "$DEV_SOURCE_CONFIG"; } >"$DEV_CONFIG"
 }

@@ -224,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-        console.log(`dev-up: pre-flight failed: ${(e as Error).message}`);
+        console.error(`preflight.ts: ${e instanceof ConfigError ? e.message : (e as Error).message}`);
         process.exit(1);
     });
 }
