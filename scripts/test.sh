@@ -18,6 +18,8 @@ phase "npm ci"
 npm ci --no-audit --no-fund
 phase "lab prerequisites: docker.io, dockerd, debootstrap base, node and ceph images (L4)"
 bash scripts/ci/install-lab.sh
+phase "Go (for the toolchain build): /usr/local/go from the Go module proxy"
+bash scripts/ci/install-go.sh
 phase "Pulumi toolchain from Go modules (L5)"
 # The summary it prints says what could not be built and why; the engine tests report the same.
 # The pinned Node.js language host (3.248.0) is not served by the module proxy here; the fallback
