@@ -5,35 +5,16 @@
  * its data. scripts/dev/preflight.ts checks them; tests/unit/dev-stack.test.ts checks that every
  * listener binds 127.0.0.1.
  */
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { DEV_SERVICES } from "../../components/config/defaults";
-import { loadClusterSpec, RawConfig } from "../../components/config/load";
+import { loadClusterSpec } from "../../components/config/load";
 import { ClusterSpec, NodeSpec } from "../../components/config/spec";
 import { devServicePorts } from "../../components/data-services";
 import { placeholderShared, renderNode } from "../../components/harbor-node";
 import { balancerHosts, lbBackends, localInstanceOf } from "../../components/load-balancer";
 import { haproxyPaths, renderHaproxyConfig } from "../../components/scripts/load-balancer";
+import { readStackConfig } from "../stack-config";
 
-export const REPO = path.resolve(__dirname, "../..");
-
-/** A stack config file (Pulumi.<stack>.yaml) as the engine passes it: `<project>:<key>` -> string, objects as JSON. */
-export function readStackConfig(file: string): RawConfig {
-    const project = (YAML.parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as { name: string }).name;
-    const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const values: Record<string, string> = {};
-    const secretKeys = new Set<string>();
-    for (const [k, v] of Object.entries(doc.config ?? {})) {
-        const full = k.includes(":") ? k : `${project}:${k}`;
-        if (v !== null && typeof v === "object" && "secure" in (v as object)) {
-            // Not decryptable here; the dev stack sets none. A stand-in keeps the key "set".
-            secretKeys.add(full);
-            values[full] = "pre-flight-cannot-read-secrets";
-        } else values[full] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return { project, values, secretKeys };
-}
+export { readStackConfig, REPO } from "../stack-config";
 
 export interface Listener {
     proto: "tcp" | "udp";

@@ -15,7 +15,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { engineEnv, PULUMI_HOME, REPO_ROOT, TOOLCHAIN_ROOT } from "../engine/toolchain";
 import { cephClientKey, host, killNode, labCeph, labHostKey, labInfo, LabNode, labNodes, sleep, ssh, sshOut, startNode } from "../lab/lab";
 import { ensureLab } from "../lab/fixture";
-import { Endpoint, pull, push, request, tinyImage, token } from "../support/registry";
+import { Endpoint, pull, push, request, tinyImage, token } from "../../components/verify/registry-client";
 import { PostgresInstance, startPostgres } from "../support/services/postgres";
 import { RedisInstance, startRedis } from "../support/services/redis";
 import { rawQuery } from "../support/services/sql-access";

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { freePort } from "../support/services/network";
-import { Endpoint, pull, push, request, tinyImage } from "../support/registry";
+import { Endpoint, pull, push, request, tinyImage } from "../../components/verify/registry-client";
 import { tool } from "../support/tools";
 
 
