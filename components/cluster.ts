@@ -17,6 +17,7 @@ import { EndpointTls } from "./endpoint-tls";
 import { HarborNode, renderNode } from "./harbor-node";
 import { HostPrep } from "./host-prep";
 import { balancerHosts, lbBackends, LoadBalancerMember, localInstanceOf, vrrpPeerEntry } from "./load-balancer";
+import { verifyCluster } from "./verify";
 import { drainNode, gateNode, nodeFingerprint, retireNode } from "./node-rollout";
 import { v2NodeProbes } from "./profiles/v2/probes";
 import { rolloutWaves } from "./rollout";
@@ -105,6 +106,9 @@ export class HarborCluster extends pulumi.ComponentResource {
         // Rolling waves (components/rollout.ts): a node's drain waits for the previous wave's gates.
         /** Per node, what its balancer waits for (and is deleted before): its gate and retire steps. */
         const afterHarbor = new Map<string, pulumi.Resource[]>();
+        const fingerprints = new Map<string, pulumi.Output<string>>();
+        /** Every gate and balancer: the verification runs once all of them are done. */
+        const converged: pulumi.Resource[] = [];
         let previousWave: pulumi.Resource[] = [];
         for (const wave of rolloutWaves(spec.nodes, spec.rollout.maxUnavailable)) {
             const thisWave: pulumi.Resource[] = [];
@@ -114,6 +118,7 @@ export class HarborCluster extends pulumi.ComponentResource {
                 // Rendered once: the drain's fingerprint and the containers read the same render.
                 const rendered = pulumi.secret(sharedValuesFor(node).apply((s) => renderNode(spec, node, s, args.stack)));
                 const fingerprint = nodeFingerprint(rendered, spec, node, spec.secrets.cephKey);
+                fingerprints.set(node.name, fingerprint);
                 const drain = drainNode(`${node.name}-drain`, { spec, access, fingerprint, after: previousWave }, np);
                 const mount = new CephFsMount(`${node.name}-storage`, { access, storage: spec.storage, cephKey: spec.secrets.cephKey }, { ...np, dependsOn: [drain] });
                 const prep = new HostPrep(`${node.name}-host`, { access, paths: nodePaths(spec.storage, node.name), trivy: spec.harbor.trivy, requireMount: spec.storage.type === "cephfs" }, { ...np, dependsOn: [mount] });
@@ -131,6 +136,7 @@ export class HarborCluster extends pulumi.ComponentResource {
                 const gate = gateNode(`${node.name}-gate`, { spec, access, probes: v2NodeProbes(spec, node), fingerprint, after: Object.values(harbor.containers) }, np);
                 const retire = retireNode(`${node.name}-retire`, { spec, access, after: Object.values(harbor.containers) }, np);
                 afterHarbor.set(node.name, [gate, retire]);
+                converged.push(gate);
                 thisWave.push(gate);
             }
             previousWave = thisWave;
@@ -156,7 +162,7 @@ export class HarborCluster extends pulumi.ComponentResource {
                 const node = local[0];
                 const localInstances = local.map((n) => localInstanceOf(spec, n));
                 // After the host's Harbor instances: on removal the balancer stops before they go.
-                new LoadBalancerMember(
+                const member = new LoadBalancerMember(
                     `${node.name}-lb`,
                     {
                         spec, access: accessOf(node), backends, localInstances, hasPeers: heads.length > 1,
@@ -164,8 +170,14 @@ export class HarborCluster extends pulumi.ComponentResource {
                     },
                     { parent: this, provider: commandProvider, dependsOn: local.flatMap((n) => afterHarbor.get(n.name)!) },
                 );
+                converged.push(member);
             }
         }
+
+        verifyCluster(name, {
+            spec, accessOf, fingerprints, adminPassword: secrets.adminPassword, after: converged, parent: this, commandProvider, randomProvider,
+            caCertificate: hasCa ? endpoint.caCertificate : undefined,
+        });
 
         this.externalUrl = spec.harbor.externalUrl;
         this.caCertificate = endpoint.caCertificate;

@@ -241,6 +241,7 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
             caCertificate: pem("tlsCaCertificate"),
         },
         devServices: p.devServices,
+        verify: { canary: p.verify.canary ?? atLeast(h.version, SETTING_SINCE["verify.canary"]), project: p.verify.project },
         trivy: p.trivy,
         proxy: p.proxy,
         trustedCaCertificates: raw.values[`${project}:trustedCaCertificates`],

@@ -266,6 +266,15 @@ export const tlsSchema = z
     })
     .strict();
 
+/** Canary project names: Harbor's project name rules (lower case, digits, . _ -). */
+export const verifySchema = z
+    .object({
+        /** Push/pull canary after every change to a node's containers; default on from v2.2.0 (robot accounts API). */
+        canary: z.boolean().optional(),
+        project: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, "must be a Harbor project name: lower-case letters, digits and . _ - between them").min(1).max(255).default("harbor-ha-canary"),
+    })
+    .strict();
+
 export const devServicesSchema = z
     .object({
         enabled: z.boolean().default(false),
@@ -324,6 +333,7 @@ export const plainKeys = {
     redis: redisSchema,
     tls: tlsSchema.default({}),
     devServices: devServicesSchema.default({}),
+    verify: verifySchema.default({}),
     trivy: trivySchema.default({}),
     proxy: proxySchema.default({}),
 } as const;

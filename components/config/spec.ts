@@ -121,6 +121,11 @@ export interface TlsSpec {
     caCertificate?: pulumi.Output<string>;
 }
 
+export interface VerifySpec {
+    canary: boolean;
+    project: string;
+}
+
 export interface DevServicesSpec {
     enabled: boolean;
     postgresImage: string;
@@ -171,6 +176,7 @@ export interface ClusterSpec {
     redis: RedisSpec;
     tls: TlsSpec;
     devServices: DevServicesSpec;
+    verify: VerifySpec;
     trivy: TrivySpec;
     proxy: ProxySpec;
     /**

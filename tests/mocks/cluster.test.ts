@@ -213,8 +213,9 @@ describe("L1 scale-out: adding a fourth node", function () {
             .filter((r) => before.has(key(r)))
             .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(before.get(key(r))!.inputs))
             .map((r) => r.name);
-        // haproxy learns a backend; keepalived.conf stays as it is (peers arrive as files).
-        assert.deepStrictEqual(changed.sort(), ["node1-lb-haproxy", "node2-lb-haproxy", "node3-lb-haproxy"]);
+        // haproxy learns a backend; keepalived.conf stays as it is (peers arrive as files). The
+        // canary and the drift check run again: their inputs now include node4.
+        assert.deepStrictEqual(changed.sort(), ["harbor-canary", "harbor-drift-check", "node1-lb-haproxy", "node2-lb-haproxy", "node3-lb-haproxy"]);
     });
 });
 
@@ -231,8 +232,9 @@ describe("L1 scale-in: removing a node from the middle", function () {
             .filter((r) => four.resources.some((x) => key(x) === key(r)))
             .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(four.resources.find((x) => key(x) === key(r))!.inputs))
             .map((r) => r.name);
-        // Only haproxy backends change: no keepalived reload, no shifted priorities, no drained node.
-        assert.deepStrictEqual(changed.sort(), ["node1-lb-haproxy", "node3-lb-haproxy", "node4-lb-haproxy"]);
+        // Only haproxy backends change (no keepalived reload, no shifted priorities, no drained
+        // node), and the canary and drift check, which no longer include node2.
+        assert.deepStrictEqual(changed.sort(), ["harbor-canary", "harbor-drift-check", "node1-lb-haproxy", "node3-lb-haproxy", "node4-lb-haproxy"]);
         // Deletion runs in reverse dependency order. node2's keepalived waits for its peer entries,
         // so it stops (handing the VIP over) before node1/3/4 forget node2; its haproxy waits for
         // node2's gate and retire step, so the balancer goes before the drain and the containers.

@@ -12,5 +12,6 @@ export function checkReleaseSettings(c: CheckContext): void {
     if (p.redis.tls) refuse("redis.tls", "redis.tls", "its registry cannot speak TLS to Redis: use a newer release or a plain-TCP Redis");
     if (p.redis.username) refuse("redis.username", "redis.username", "its registry cannot log in as an ACL user: use a newer release or Redis's default user");
     if (p.harbor.jobLoggers?.includes("DB")) refuse("harbor.jobLoggers DB", "harbor.jobLoggers", "older releases always log jobs to STD_OUTPUT and FILE: remove harbor.jobLoggers");
+    if (p.verify.canary === true) refuse("verify.canary", "verify.canary", "its robot accounts cannot be created the way the canary does: remove the key (the canary is off before v2.2.0)");
     if (p.harbor.maxJobDurationHours !== undefined) refuse("harbor.maxJobDurationHours", "harbor.maxJobDurationHours", "older releases stop a job after 24 h: remove the key");
 }

@@ -119,4 +119,6 @@ export const SETTING_SINCE = {
     "redis.username": "v2.15.0",
     "harbor.jobLoggers DB": "v2.9.0",
     "harbor.maxJobDurationHours": "v2.13.0",
+    /** The canary's robot account: POST /api/v2.0/robots with project permissions (robot API v2). */
+    "verify.canary": "v2.2.0",
 } as const;
