@@ -175,7 +175,7 @@ export class HarborCluster extends pulumi.ComponentResource {
         }
 
         verifyCluster(name, {
-            spec, accessOf, fingerprints, adminPassword: secrets.adminPassword, after: converged, parent: this, commandProvider, randomProvider,
+            spec, fingerprints, adminPassword: secrets.adminPassword, after: converged, parent: this, randomProvider,
             caCertificate: hasCa ? endpoint.caCertificate : undefined,
         });
 

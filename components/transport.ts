@@ -32,11 +32,15 @@ export function knownHostsLine(address: string, port: number, key: string): stri
     return `${port === 22 ? address : `[${address}]:${port}`} ${keyOnly(key)}\n`;
 }
 
+/** The node's own known_hosts file: one line, the key the stack verified (written by writeKnownHosts). */
+export function knownHostsFile(project: string, stack: string, node: string): string {
+    return path.join(stateDir(), "known_hosts", `${project}.${stack}.${node}`);
+}
+
 /** Writes the node's own known_hosts file (one line: its verified key) and returns its path. */
 function writeKnownHosts(node: NodeSpec, key: string): string {
-    const dir = path.join(stateDir(), "known_hosts");
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `${pulumi.getProject()}.${pulumi.getStack()}.${node.name}`);
+    const file = knownHostsFile(pulumi.getProject(), pulumi.getStack(), node.name);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, knownHostsLine(node.address, node.sshPort, key), { mode: 0o600 });
     return file;
 }

@@ -41,9 +41,12 @@ async function ensureRobot(p: CanaryRobotProps): Promise<{ id: number; name: str
     if (created.status === 201) robot = JSON.parse(created.body.toString());
     else {
         // Left by an earlier stack on this database: take it over (its secret is reset below).
-        const q = encodeURIComponent(`name=robot$${p.project}+${p.robot}`);
-        const found = JSON.parse((await admin("find the canary robot", "GET", `/robots?q=${q}`, [200])).body.toString()) as { id: number; name: string }[];
-        if (found.length !== 1) throw new Error(`canary robot: a robot named ${p.robot} exists in project ${p.project} but cannot be found by name; delete it in the UI and run pulumi up again`);
+        // Project robots are found by level and project id (q=name=… finds none of them; seen on v2.15.2).
+        const project = JSON.parse((await admin("find the canary project", "GET", `/projects/${p.project}`, [200])).body.toString()) as { project_id: number };
+        const q = encodeURIComponent(`Level=project,ProjectID=${project.project_id}`);
+        const list = JSON.parse((await admin("find the canary robot", "GET", `/robots?q=${q}`, [200])).body.toString()) as { id: number; name: string }[];
+        const found = list.filter((r) => r.name.endsWith(`+${p.robot}`));
+        if (found.length !== 1) throw new Error(`canary robot: Harbor says a robot named ${p.robot} exists in project ${p.project}, but it is not listed there; delete it in the UI and run pulumi up again`);
         robot = found[0];
     }
     await admin("set the canary robot's secret", "PATCH", `/robots/${robot.id}`, [200], { secret: p.secret });

@@ -1,32 +1,46 @@
 /**
- * `DriftCheck`: compares the digests every node's drift script printed (./drift.ts) and fails
- * `pulumi up` naming each node that differs and in what, never a value. It runs whenever a
- * node's digests change, i.e. after a change to that node's containers.
+ * `DriftCheck`: reads every node's shared settings from its running containers (./drift-read.ts)
+ * and compares them by digest (./drift.ts), failing `pulumi up` with each node that differs and
+ * in what, never a value. It runs whenever a node's containers change (its trigger is the nodes'
+ * fingerprints), and reads the nodes live each time: after a failure, the next `up` reads again,
+ * so a fixed node passes without any --replace.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { diffFields } from "../database/dynamic-diff";
 import { compareDrift, describeDrift } from "./drift";
+import { DriftTarget, readDigests } from "./drift-read";
 
 export interface DriftCheckProps {
-    /** Node name -> its drift script's output (secret: digests of secrets). */
-    digests: Record<string, string>;
+    targets: DriftTarget[];
+    /** Changes whenever a node's containers change (secret: derived from the renders). */
+    trigger: string;
+}
+
+function oneLine(text: string): Error {
+    const err = new Error(text);
+    err.stack = text;
+    return err;
 }
 
 function check(p: DriftCheckProps): { nodes: number; items: number } {
-    const findings = compareDrift(p.digests);
-    if (findings.length > 0) {
-        const text = `drift between nodes: ${describeDrift(findings)}. Something on those nodes was changed outside the stack: restore it, or recreate that node's containers (pulumi up --replace on them)`;
-        const err = new Error(text);
-        err.stack = text;
-        throw err;
+    const byNode: Record<string, string> = {};
+    for (const t of p.targets) {
+        const r = readDigests(t);
+        if (r.error) throw oneLine(`drift check: cannot read ${t.name} (${r.error})`);
+        byNode[t.name] = r.out;
     }
-    const first = Object.values(p.digests)[0] ?? "";
-    return { nodes: Object.keys(p.digests).length, items: first.split("\n").filter(Boolean).length };
+    const findings = compareDrift(byNode);
+    if (findings.length > 0)
+        throw oneLine(`drift between nodes: ${describeDrift(findings)}. Something on those nodes was changed outside the stack: restore it, or recreate that node's containers (pulumi up --replace on them)`);
+    const first = Object.values(byNode)[0] ?? "";
+    return { nodes: p.targets.length, items: first.split("\n").filter(Boolean).length };
 }
 
 export const driftCheckProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: DriftCheckProps, news: DriftCheckProps) {
-        return diffFields(olds, news, { replaceOn: [], updateOn: ["digests"] });
+        // Which nodes and what to read; the known_hosts path depends on the machine, not the cluster.
+        const shape = (p: DriftCheckProps) => ({ ...p, targets: (p.targets ?? []).map((t) => ({ ...t, knownHosts: "" })) });
+        return diffFields(shape(olds), shape(news), { replaceOn: [], updateOn: ["targets", "trigger"] });
     },
     async create(inputs: DriftCheckProps) {
         return { id: "drift", outs: { ...inputs, ...check(inputs) } };
@@ -41,7 +55,7 @@ export class DriftCheck extends pulumi.dynamic.Resource {
     declare public readonly nodes: pulumi.Output<number>;
     declare public readonly items: pulumi.Output<number>;
 
-    constructor(name: string, args: { digests: pulumi.Input<Record<string, pulumi.Input<string>>> }, opts?: pulumi.CustomResourceOptions) {
-        super(driftCheckProvider, name, { ...args, nodes: undefined, items: undefined }, { ...opts, additionalSecretOutputs: ["digests"] }, "harbor-ha", "DriftCheck");
+    constructor(name: string, args: { targets: pulumi.Input<DriftTarget[]>; trigger: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+        super(driftCheckProvider, name, { ...args, nodes: undefined, items: undefined }, { ...opts, additionalSecretOutputs: ["trigger"] }, "harbor-ha", "DriftCheck");
     }
 }

@@ -1,26 +1,25 @@
 /**
  * The stack's proof that the nodes work as one registry, after every change to a node's
  * containers (and never on an unchanged `pulumi up`):
- * - the drift check: every node's shared settings, by digest, from the running containers;
+ * - the drift check: every node's shared settings, by digest, read live from the running containers;
  * - the canary: a push to one node, pulls from every other node and through the balancer.
  * Both come after every node's gate and balancer, so they test the cluster as clients see it.
  */
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as crypto from "crypto";
 import { ClusterSpec, NodeSpec } from "../config/spec";
 import { backendPort } from "../scripts/load-balancer";
-import { hostCommand, NodeAccess } from "../transport";
+import { knownHostsFile } from "../transport";
 import { CanaryNode } from "./canary";
 import { CanaryRobot, RegistryCanary } from "./canary-resources";
 import { driftItems, driftScript } from "./drift";
 import { DriftCheck } from "./drift-check";
+import { DriftTarget } from "./drift-read";
 import { Endpoint } from "./registry-client";
 
 export interface VerifyArgs {
     spec: ClusterSpec;
-    accessOf: (n: NodeSpec) => NodeAccess;
     /** Per node: the fingerprint of its containers (secret). */
     fingerprints: Map<string, pulumi.Output<string>>;
     /** The CA the nodes' certificates chain to (PEM), or undefined for a publicly trusted certificate. */
@@ -29,7 +28,6 @@ export interface VerifyArgs {
     /** Every gate and balancer: the checks run after the whole cluster converged. */
     after: pulumi.Resource[];
     parent: pulumi.Resource;
-    commandProvider: command.Provider;
     randomProvider: random.Provider;
 }
 
@@ -51,14 +49,13 @@ const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex"
 
 export function verifyCluster(name: string, a: VerifyArgs): void {
     const { spec } = a;
-    const np = { parent: a.parent, provider: a.commandProvider };
     const items = driftItems(spec);
-    const digests: Record<string, pulumi.Output<string>> = {};
-    for (const n of spec.nodes) {
-        const cmd = hostCommand(`${n.name}-drift-digests`, a.accessOf(n), { create: driftScript(n, items), triggers: [a.fingerprints.get(n.name)!] }, { ...np, dependsOn: a.after });
-        digests[n.name] = pulumi.secret(cmd.stdout);
-    }
-    const drift = new DriftCheck(`${name}-drift-check`, { digests }, { parent: a.parent, dependsOn: a.after });
+    const trigger = pulumi.secret(pulumi.all(spec.nodes.map((n) => a.fingerprints.get(n.name)!)).apply((f) => sha256(f.join("\n"))));
+    const targets = spec.nodes.map((n): DriftTarget => ({
+        name: n.name, transport: n.transport, address: n.address, sshPort: n.sshPort, sshUser: n.sshUser,
+        knownHosts: knownHostsFile(pulumi.getProject(), pulumi.getStack(), n.name), privateKeyPath: spec.ssh.privateKeyPath, script: driftScript(n, items),
+    }));
+    const drift = new DriftCheck(`${name}-drift-check`, { targets, trigger }, { parent: a.parent, dependsOn: a.after });
 
     if (!spec.verify.canary) return;
     const ca = a.caCertificate ?? pulumi.output(undefined as unknown as string);
@@ -70,7 +67,6 @@ export function verifyCluster(name: string, a: VerifyArgs): void {
         { parent: a.parent, dependsOn: a.after },
     );
     const nodes = ca.apply((c) => spec.nodes.map((n): CanaryNode => ({ name: n.name, endpoint: nodeEndpoint(spec, n, c) })));
-    const trigger = pulumi.secret(pulumi.all(spec.nodes.map((n) => a.fingerprints.get(n.name)!)).apply((f) => sha256(f.join("\n"))));
     new RegistryCanary(
         `${name}-canary`,
         {

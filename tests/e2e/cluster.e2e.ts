@@ -241,6 +241,41 @@ function engineLog(text: string): void {
             for (const n of nodes.slice(1, 3)) assert.strictEqual((await pull(nodeEp(run, n), t, REPO, "v1")).digest, pushed, `${n.name} rejected node1's token`);
         });
 
+        it("the stack's canary ran on up against the real nodes, with its own robot, and left no image behind", async () => {
+            requireUp();
+            const state = (await run.stack.exportStack()).deployment as { resources: { urn: string; outputs?: Record<string, unknown> }[] };
+            const canary = state.resources.find((r) => r.urn.endsWith("RegistryCanary::harbor-canary"));
+            assert.ok(canary, "no canary in the stack");
+            const steps = (canary!.outputs?.steps as string[]).map((s) => s.replace(/ \(\d+ ms\)$/, ""));
+            for (const n of ["node2", "node3"]) assert.ok(steps.includes(`${n}: pull with the token from node1`), steps.join("; "));
+            assert.ok(steps.includes("the balancer: pull through the balancer"), steps.join("; "));
+            results.push(`canary on up: ${(canary!.outputs?.steps as string[]).join("; ")}`);
+            const basic = `Basic ${Buffer.from(`admin:${run.adminPassword}`).toString("base64")}`;
+            const repos = await request(vipEp(run), "GET", "/api/v2.0/projects/harbor-ha-canary/repositories", { Authorization: basic });
+            assert.strictEqual(repos.status, 200);
+            assert.deepStrictEqual(JSON.parse(repos.body.toString()), [], "the canary image was not deleted");
+        });
+
+        it("the on-demand drift check passes, then names node2 and the file after its secretkey was changed inside its core container", async () => {
+            requireUp();
+            const check = () => host("npx", ["--no-install", "ts-node", "--transpile-only", "-P", path.join(REPO_ROOT, "tsconfig.json"), path.join(REPO_ROOT, "scripts/drift-check.ts"), "--stack", STACK, "--stack-config", CONFIG_FILE], { check: false, timeoutMs: 180_000 });
+            const clean = await check();
+            assert.strictEqual(clean.code, 0, clean.stdout + clean.stderr);
+            assert.match(clean.stdout, /no drift between 3 node\(s\)/);
+            const n2 = nodes[1];
+            await ssh(n2, "docker cp node2-core:/etc/core/key /root/key.orig && printf tampered-key > /root/key.bad && chmod 0444 /root/key.bad && docker cp /root/key.bad node2-core:/etc/core/key");
+            try {
+                const drift = await check();
+                assert.strictEqual(drift.code, 1, drift.stdout + drift.stderr);
+                assert.match(drift.stdout, /DRIFT: node2 differs from the other nodes in core\.file\.\/etc\/core\/key$/m);
+                assert.ok(!drift.stdout.includes("tampered-key"));
+                results.push(`drift check: ${drift.stdout.trim().split("\n").pop()}`);
+            } finally {
+                await ssh(n2, "chmod 0444 /root/key.orig && docker cp /root/key.orig node2-core:/etc/core/key && rm -f /root/key.orig /root/key.bad");
+            }
+            assert.strictEqual((await check()).code, 0, "node2 restored");
+        });
+
         it("offers Harbor's replication adapters (2.14+ offers none without REPLICATION_ADAPTER_WHITELIST)", async () => {
             requireUp();
             const basic = `Basic ${Buffer.from(`admin:${run.adminPassword}`).toString("base64")}`;
@@ -396,6 +431,8 @@ function engineLog(text: string): void {
             const allowed = [
                 /^create \S+::(\S+-)?node4-/, /^create command:remote:Command::node[1-3]-lb-vrrp-peer-on-node4$/,
                 /^update command:remote:Command::node[1-3]-lb-haproxy( |$)/, /^update pulumi:providers:pulumi-nodejs::default\b/,
+                // The verification runs again with node4 in it.
+                /^update pulumi-nodejs:dynamic\/harbor-ha:(RegistryCanary::harbor-canary|DriftCheck::harbor-drift-check)( |$)/,
             ];
             const other = steps.filter((s) => !allowed.some((re) => re.test(s)));
             assert.deepStrictEqual(other, [], "steps beyond node4 and LB membership");

@@ -39,14 +39,16 @@ describe("L1 verification in the stack (mocks)", function () {
         assert.match(c.pushTo.endpoint.ca, /BEGIN CERTIFICATE/);
     });
 
-    it("reads each node's digests after a change to that node only (trigger: its fingerprint), with no secret in the script", async () => {
-        for (const n of ["node1", "node2", "node3"]) {
-            const cmd = ev.one(REMOTE_CMD, `${n}-drift-digests`);
-            assert.strictEqual(cmd.inputs.triggers.length, 1);
-            assert.strictEqual(cmd.inputs.triggers[0], ev.one(REMOTE_CMD, `${n}-drain`).inputs.triggers[0], "the drift digests re-run with the node's own fingerprint");
-            for (const s of Object.values(SECRET_VALUES)) assert.ok(!String(cmd.inputs.create).includes(s));
-            assert.match(cmd.inputs.create, /core\.file\.\/etc\/core\/private_key\.pem/);
+    it("the drift check reads every node (ssh, the stack's own known_hosts file), re-runs on any node's change, with no secret in its scripts", () => {
+        const d = ev.one(dyn("DriftCheck"), "harbor-drift-check").inputs;
+        assert.deepStrictEqual(d.targets.map((t: { name: string }) => t.name), ["node1", "node2", "node3"]);
+        for (const t of d.targets) {
+            assert.strictEqual(t.transport, "ssh");
+            assert.match(t.knownHosts, /known_hosts\/harbor-ha\.prod\.node\d$/);
+            for (const s of Object.values(SECRET_VALUES)) assert.ok(!String(t.script).includes(s));
+            assert.match(t.script, /core\.file\.\/etc\/core\/private_key\.pem/);
         }
+        assert.match(String(d.trigger), /^[0-9a-f]{64}$/);
     });
 
     it("the canary robot is created with the admin login, both secrets kept secret in state", () => {

@@ -10,6 +10,8 @@ import { execFileSync, spawnSync } from "child_process";
 import { loadClusterSpec } from "../../components/config/load";
 import { ClusterSpec } from "../../components/config/spec";
 import { compareDrift, driftScript, DriftItem, itemName } from "../../components/verify/drift";
+import { driftCheckProvider } from "../../components/verify/drift-check";
+import { callSerialized, serializeProvider } from "../support/services/serialized-provider";
 import { prodConfig, raw } from "../support/fixtures";
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).trim();
@@ -75,6 +77,19 @@ describe("L2 drift check: the node script against real containers", function () 
             { node: "node2", items: ["core.file./etc/core/key"] },
             { node: "node3", items: ["core.env.CORE_SECRET"] },
         ]);
+    });
+
+    it("the stack's DriftCheck, serialized as Pulumi runs it, reads the nodes live and fails in one line naming node and item", async () => {
+        const { file } = await serializeProvider(driftCheckProvider);
+        const targets = spec.nodes.map((n) => ({ name: n.name, transport: "local", address: n.address, sshPort: 22, sshUser: "root", knownHosts: "", script: driftScript(n, items) }));
+        const r = await callSerialized(file, "create", [{ targets, trigger: "t1" }]);
+        assert.ok(r.error, "node2's file and node3's env differ: the check must fail");
+        assert.strictEqual(r.error!.message.split("\n").length, 1);
+        assert.match(r.error!.message, /^drift between nodes: node2 differs from the other nodes in core\.file\.\/etc\/core\/key; node3 differs from the other nodes in core\.env\.CORE_SECRET\./);
+        assert.ok(!r.error!.message.includes(SECRET));
+        const two = await callSerialized(file, "create", [{ targets: targets.slice(0, 1), trigger: "t2" }]);
+        assert.ok(!two.error, two.error?.message);
+        assert.deepStrictEqual((two.result as { outs: { nodes: number; items: number } }).outs.nodes, 1);
     });
 
     it("a node without the container reads as absent and is named", () => {
