@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { diffFields } from "../database/dynamic-diff";
 import { CanaryNode, runCanary } from "./canary";
-import { Endpoint, harborApi, isRegistryError } from "./registry-client";
+import { Endpoint, harborApi, isRegistryError, retryTransient } from "./registry-client";
 
 export interface CanaryRobotProps {
     api: Endpoint;
@@ -32,7 +32,8 @@ function adminFailure(e: unknown): Error {
 }
 
 async function ensureRobot(p: CanaryRobotProps): Promise<{ id: number; name: string }> {
-    const admin = (step: string, method: string, path: string, expect: number[], json?: unknown) => harborApi(p.api, "admin", p.adminPassword, step, method, path, expect, json);
+    const admin = (step: string, method: string, path: string, expect: number[], json?: unknown) =>
+        retryTransient(() => harborApi(p.api, "admin", p.adminPassword, step, method, path, expect, json));
     await admin("create the canary project", "POST", "/projects", [201, 409], { project_name: p.project, metadata: { public: "false" } });
     const created = await admin("create the canary robot", "POST", "/robots", [201, 409], {
         name: p.robot, description: "harbor-ha canary (managed by the stack)", duration: -1, level: "project", disable: false, permissions: permissions(p.project),

@@ -9,7 +9,7 @@
  * - the login refused: the robot account is not in the database that node uses, or its
  *   secrets differ (core secret, database).
  */
-import { Endpoint, harborApi, isRegistryError, pull, push, RegistryError, tinyImage, token } from "./registry-client";
+import { Endpoint, harborApi, isRegistryError, pull, push, RegistryError, retryTransient, tinyImage, token } from "./registry-client";
 
 export interface CanaryNode {
     name: string;
@@ -72,7 +72,8 @@ export function classify(step: string, err: RegistryError, ctx: { pushedTo: stri
 async function step<T>(report: CanaryReport, node: string, name: string, ctx: { pushedTo: string }, f: () => Promise<T>): Promise<T> {
     const t0 = Date.now();
     try {
-        const v = await f();
+        // Only "no answer" and 5xx are retried (bounded): a refusal or an unknown image is the finding.
+        const v = await retryTransient(f);
         report.steps.push(`${node}: ${name} (${Date.now() - t0} ms)`);
         return v;
     } catch (e) {

@@ -214,3 +214,31 @@ export async function harborApi(ep: Endpoint, user: string, password: string, st
     const headers: Record<string, string> = { Authorization: basic(user, password), Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) };
     return expectStatus(step, ep, expect, method, `/api/v2.0${p}`, headers, body);
 }
+
+/** Worth another try: nothing answered, or the server failed (5xx), e.g. a VIP just being claimed. */
+export function isTransient(e: unknown): boolean {
+    return isRegistryError(e) && (e.status === 0 || e.status >= 500);
+}
+
+/**
+ * Runs `f` until it succeeds, fails for a reason that is not transient, or `deadlineMs` has
+ * passed (then the last error is thrown, saying how long it was tried). The checks run right
+ * after the balancers (re)started: the VIP may take a few seconds to be claimed.
+ */
+export async function retryTransient<T>(f: () => Promise<T>, deadlineMs = 90_000, pauseMs = 2_000): Promise<T> {
+    const start = Date.now();
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await f();
+        } catch (e) {
+            if (!isTransient(e) || Date.now() - start + pauseMs > deadlineMs) {
+                if (attempt > 1 && e instanceof Error) {
+                    e.message = `${e.message} (tried ${attempt} times over ${Math.round((Date.now() - start) / 1000)} s)`;
+                    e.stack = e.message;
+                }
+                throw e;
+            }
+            await new Promise((r) => setTimeout(r, pauseMs));
+        }
+    }
+}

@@ -63,8 +63,8 @@ async function waitFor(port: number): Promise<void> {
     throw new Error(`nothing answers on ${port}`);
 }
 
-async function startNode(dir: string, name: string, storage: string, signWith: Key, trusted: Key, knowsRobot = true): Promise<FakeNode> {
-    const [regPort, frontPort] = [await freePort(), await freePort()];
+async function startNode(dir: string, name: string, storage: string, signWith: Key, trusted: Key, knowsRobot = true, port?: number): Promise<FakeNode> {
+    const [regPort, frontPort] = [await freePort(), port ?? (await freePort())];
     const config = path.join(dir, `${name}.yml`);
     fs.writeFileSync(config, YAML.stringify({
         version: 0.1,
@@ -111,14 +111,17 @@ const endpoint = (n: FakeNode): CanaryNode => ({ name: n.name, endpoint: { addre
 describe("L2 canary against real distribution registries with token auth", function () {
     this.timeout(120000);
     const nodes: Record<string, FakeNode> = {};
+    let dir: string;
+    let k1: Key;
     const plan = (pushTo: string, pullFrom: string[]): CanaryPlan => ({
         pushTo: endpoint(nodes[pushTo]), pullFrom: pullFrom.map((n) => endpoint(nodes[n])), balancer: endpoint(nodes.node2),
         robot: ROBOT, project: "harbor-ha-canary", repository: "canary",
     });
 
     before(async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-canary-"));
-        const [k1, k2] = [makeKey(dir, "k1"), makeKey(dir, "k2")];
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-canary-"));
+        k1 = makeKey(dir, "k1");
+        const k2 = makeKey(dir, "k2");
         const shared = path.join(dir, "shared");
         nodes.node1 = await startNode(dir, "node1", shared, k1, k1);
         nodes.node2 = await startNode(dir, "node2", shared, k1, k1);
@@ -173,6 +176,21 @@ describe("L2 canary against real distribution registries with token auth", funct
             assert.match(e.cause, /refuses the stack's canary robot account/);
             return true;
         });
+    });
+
+    it("waits (bounded) for a balancer that is not answering yet, as right after keepalived started", async () => {
+        const port = await freePort();
+        const later = new Promise<void>((res) => setTimeout(async () => {
+            nodes.late = await startNode(dir, "late", path.join(dir, "shared"), k1, k1, true, port);
+            res();
+        }, 4000));
+        const p = plan("node1", ["node2"]);
+        p.balancer = { name: "the balancer", endpoint: { address: `127.0.0.1:${port}`, hostname: "127.0.0.1" } };
+        const t0 = Date.now();
+        const report = await runCanary(p, `late ${Date.now()}`);
+        await later;
+        assert.ok(Date.now() - t0 >= 4000, "it cannot have passed before the balancer answered");
+        assert.ok(report.steps.some((s) => s.startsWith("the balancer: pull through the balancer")), report.steps.join("; "));
     });
 
     it("runs the same through the serialized RegistryCanary provider, and a failure is one line without the robot's secret", async () => {
