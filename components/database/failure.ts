@@ -6,6 +6,8 @@
  * whichever path Pulumi takes, the user sees one line, never a trace of our internals.
  */
 
+import { oneLineError } from "../one-line-error";
+
 /** Why a service could not be used. Each maps to its own wording so users can tell them apart. */
 export type FailureCause =
     | "unreachable"
@@ -28,12 +30,7 @@ export interface ServiceFailure extends Error {
 
 /** Builds `<what> <host:port>: <cause>: <detail>` as an Error without stack frames. */
 export function serviceFailure(where: string, cause: FailureCause, detail?: string): ServiceFailure {
-    const text = `${where}: ${cause}${detail ? `: ${detail}` : ""}`.replace(/\s*[\r\n]+\s*/g, " ");
-    const err = new Error(text) as ServiceFailure;
-    err.failureCause = cause;
-    // A stack identical to the message: no frames, even where Pulumi prints `stack`.
-    err.stack = text;
-    return err;
+    return oneLineError(`${where}: ${cause}${detail ? `: ${detail}` : ""}`, { failureCause: cause });
 }
 
 /** True when `err` was made by serviceFailure (so callers do not wrap it twice). */

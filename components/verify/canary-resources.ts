@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { diffFields } from "../database/dynamic-diff";
-import { CanaryNode, runCanary } from "./canary";
+import { CanaryNode, CanaryPlan, runCanary } from "./canary";
 import { Endpoint, harborApi, isRegistryError, retryTransient } from "./registry-client";
 
 export interface CanaryRobotProps {
@@ -63,9 +63,9 @@ export const canaryRobotProvider: pulumi.dynamic.ResourceProvider = {
         const r = await ensureRobot(inputs).catch((e) => { throw adminFailure(e); });
         return { id: String(r.id), outs: { ...inputs, robotId: r.id, robotName: r.name } };
     },
-    async update(id: string, _olds: CanaryRobotProps, news: CanaryRobotProps) {
+    async update(_id: string, _olds: CanaryRobotProps, news: CanaryRobotProps) {
         const r = await ensureRobot(news).catch((e) => { throw adminFailure(e); });
-        return { outs: { ...news, robotId: r.id ?? Number(id), robotName: r.name } };
+        return { outs: { ...news, robotId: r.id, robotName: r.name } };
     },
     async delete(id: string, olds: CanaryRobotProps) {
         const admin = (step: string, method: string, path: string, expect: number[]) => harborApi(olds.api, "admin", olds.adminPassword, step, method, path, expect);
@@ -92,13 +92,7 @@ export class CanaryRobot extends pulumi.dynamic.Resource {
     }
 }
 
-export interface RegistryCanaryProps {
-    pushTo: CanaryNode;
-    pullFrom: CanaryNode[];
-    balancer?: CanaryNode;
-    robot: { name: string; secret: string };
-    project: string;
-    repository: string;
+export interface RegistryCanaryProps extends CanaryPlan {
     /** Changes whenever a node's containers change (secret: derived from the renders). */
     trigger: string;
 }

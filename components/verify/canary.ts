@@ -9,6 +9,7 @@
  * - the login refused: the robot account is not in the database that node uses, or its
  *   secrets differ (core secret, database).
  */
+import { oneLineError } from "../one-line-error";
 import { Endpoint, harborApi, isRegistryError, pull, push, RegistryError, retryTransient, tinyImage, token } from "./registry-client";
 
 export interface CanaryNode {
@@ -20,7 +21,7 @@ export interface CanaryPlan {
     /** The node the image is pushed to; the others pull it. */
     pushTo: CanaryNode;
     pullFrom: CanaryNode[];
-    /** The balancer (VIP or haproxy frontend), as clients reach it; absent with an external LB. */
+    /** The balancer (VIP, a node's haproxy, or the external URL) as clients reach it; optional for callers that test nodes only. */
     balancer?: CanaryNode;
     robot: { name: string; secret: string };
     project: string;
@@ -40,12 +41,9 @@ export interface CanaryFailure extends Error {
     cause: string;
 }
 
-/** One line: node, step, likely cause, what the registry said (a plain Error: see registryError). */
+/** One line: node, step, likely cause, what the registry said. */
 export function canaryFailure(node: string, step: string, cause: string, detail: string): CanaryFailure {
-    const text = `canary failed on ${node} at "${step}": ${cause} (${detail})`.replace(/\s*[\r\n]+\s*/g, " ");
-    const err = Object.assign(new Error(text), { canaryFailure: true as const, node, step, cause });
-    err.stack = text;
-    return err;
+    return oneLineError(`canary failed on ${node} at "${step}": ${cause} (${detail})`, { canaryFailure: true as const, node, step, cause });
 }
 
 export function isCanaryFailure(e: unknown): e is CanaryFailure {

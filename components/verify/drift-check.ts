@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { diffFields } from "../database/dynamic-diff";
+import { oneLineError } from "../one-line-error";
 import { compareDrift, describeDrift } from "./drift";
 import { DriftTarget, readDigests } from "./drift-read";
 
@@ -16,22 +17,16 @@ export interface DriftCheckProps {
     trigger: string;
 }
 
-function oneLine(text: string): Error {
-    const err = new Error(text);
-    err.stack = text;
-    return err;
-}
-
 function check(p: DriftCheckProps): { nodes: number; items: number } {
     const byNode: Record<string, string> = {};
     for (const t of p.targets) {
         const r = readDigests(t);
-        if (r.error) throw oneLine(`drift check: cannot read ${t.name} (${r.error})`);
+        if (r.error) throw oneLineError(`drift check: cannot read ${t.name} (${r.error})`);
         byNode[t.name] = r.out;
     }
     const findings = compareDrift(byNode);
     if (findings.length > 0)
-        throw oneLine(`drift between nodes: ${describeDrift(findings)}. Something on those nodes was changed outside the stack: restore it, or recreate that node's containers (pulumi up --replace on them)`);
+        throw oneLineError(`drift between nodes: ${describeDrift(findings)}. Something on those nodes was changed outside the stack: restore it, or recreate that node's containers (pulumi up --replace on them)`);
     const first = Object.values(byNode)[0] ?? "";
     return { nodes: p.targets.length, items: first.split("\n").filter(Boolean).length };
 }

@@ -59,11 +59,12 @@ export function verifyCluster(name: string, a: VerifyArgs): void {
 
     if (!spec.verify.canary) return;
     const ca = a.caCertificate ?? pulumi.output(undefined as unknown as string);
-    const secret = new random.RandomPassword(`${name}-canary-robot-secret`, { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 }, { parent: a.parent, provider: a.randomProvider });
+    // Secret whatever the provider reports: it reaches the robot, the canary and their state.
+    const secret = pulumi.secret(new random.RandomPassword(`${name}-canary-robot-secret`, { length: 32, special: false, minUpper: 2, minLower: 2, minNumeric: 2 }, { parent: a.parent, provider: a.randomProvider }).result);
     const api = ca.apply((c) => balancerEndpoint(spec, c));
     const robot = new CanaryRobot(
         `${name}-canary-robot`,
-        { api, adminPassword: a.adminPassword, project: spec.verify.project, robot: "canary", secret: secret.result },
+        { api, adminPassword: a.adminPassword, project: spec.verify.project, robot: "canary", secret },
         { parent: a.parent, dependsOn: a.after },
     );
     const nodes = ca.apply((c) => spec.nodes.map((n): CanaryNode => ({ name: n.name, endpoint: nodeEndpoint(spec, n, c) })));
@@ -73,7 +74,7 @@ export function verifyCluster(name: string, a: VerifyArgs): void {
             pushTo: nodes.apply((l) => l[0]),
             pullFrom: nodes.apply((l) => l.slice(1)),
             balancer: ca.apply((c): CanaryNode => ({ name: "the balancer", endpoint: balancerEndpoint(spec, c) })),
-            robot: { name: robot.robotName, secret: secret.result },
+            robot: pulumi.secret({ name: robot.robotName, secret }),
             project: spec.verify.project,
             repository: "canary",
             trigger,

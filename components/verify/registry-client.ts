@@ -13,6 +13,7 @@ import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
 import * as zlib from "zlib";
+import { oneLineError } from "../one-line-error";
 
 export interface Endpoint {
     /** host:port to connect to (node IP:8443, or VIP:443). */
@@ -42,15 +43,9 @@ export interface RegistryError extends Error {
     code: string;
 }
 
-/**
- * A plain Error with fields, not a subclass: Pulumi's closure serializer (dynamic providers)
- * turns classes into functions, and a serialized `class X extends Error` lost its message.
- */
 export function registryError(step: string, address: string, status: number, code: string, detail: string): RegistryError {
-    const text = `${step} on ${address}: ${status ? `HTTP ${status}` : "no answer"}${code ? ` ${code}` : ""}${detail ? `: ${detail}` : ""}`.replace(/\s*[\r\n]+\s*/g, " ");
-    const err = Object.assign(new Error(text), { registryError: true as const, step, address, status, code });
-    err.stack = text;
-    return err;
+    const text = `${step} on ${address}: ${status ? `HTTP ${status}` : "no answer"}${code ? ` ${code}` : ""}${detail ? `: ${detail}` : ""}`;
+    return oneLineError(text, { registryError: true as const, step, address, status, code });
 }
 
 export function isRegistryError(e: unknown): e is RegistryError {

@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import { ConfigError, loadClusterSpec } from "../../components/config/load";
 import { prodConfig, raw, SECRET_VALUES } from "../support/fixtures";
-import { evaluateCluster, Evaluation } from "../support/mock-capture";
+import { evaluateCluster, Evaluation, isSecret } from "../support/mock-capture";
 
 const dyn = (t: string) => `pulumi-nodejs:dynamic/harbor-ha:${t}`;
 const REMOTE_CMD = "command:remote:Command";
@@ -51,11 +51,15 @@ describe("L1 verification in the stack (mocks)", function () {
         assert.match(String(d.trigger), /^[0-9a-f]{64}$/);
     });
 
-    it("the canary robot is created with the admin login, both secrets kept secret in state", () => {
+    it("the canary robot is created with the admin login, both secrets kept secret in state", async () => {
         const robot = ev.one(dyn("CanaryRobot"), "harbor-canary-robot");
         assert.strictEqual(robot.inputs.project, "harbor-ha-canary");
         assert.strictEqual(robot.inputs.robot, "canary");
         assert.ok(robot.inputs.adminPassword, "admin password passed");
+        assert.ok(await isSecret(robot.rawProps.adminPassword), "the admin password reaches the robot as a secret");
+        assert.ok(await isSecret(robot.rawProps.secret), "the robot's secret is a secret");
+        const canary = ev.one(dyn("RegistryCanary"), "harbor-canary");
+        assert.ok(await isSecret(canary.rawProps.robot), "the canary's robot credentials are secret");
     });
 
     it("verify.canary: false leaves the drift check and drops the canary and its robot", async () => {
