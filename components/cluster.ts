@@ -19,7 +19,7 @@ import { HostPrep } from "./host-prep";
 import { balancerHosts, lbBackends, LoadBalancerMember, localInstanceOf, vrrpPeerEntry } from "./load-balancer";
 import { verifyCluster } from "./verify";
 import { drainNode, gateNode, nodeFingerprint, retireNode } from "./node-rollout";
-import { v2NodeProbes } from "./profiles/v2/probes";
+import { profileOf } from "./profiles";
 import { rolloutWaves } from "./rollout";
 import { nodePaths } from "./paths";
 import { SharedValues } from "./profiles/types";
@@ -44,6 +44,7 @@ export class HarborCluster extends pulumi.ComponentResource {
         super("harbor-ha:index:HarborCluster", name, {}, opts);
         const { spec } = args;
         const p = { parent: this };
+        const profile = profileOf(spec);
 
         // Default providers are disabled for the stack: one explicit provider per package.
         const randomProvider = new random.Provider(`${name}-random`, {}, p);
@@ -121,7 +122,12 @@ export class HarborCluster extends pulumi.ComponentResource {
                 fingerprints.set(node.name, fingerprint);
                 const drain = drainNode(`${node.name}-drain`, { spec, access, fingerprint, after: previousWave }, np);
                 const mount = new CephFsMount(`${node.name}-storage`, { access, storage: spec.storage, cephKey: spec.secrets.cephKey }, { ...np, dependsOn: [drain] });
-                const prep = new HostPrep(`${node.name}-host`, { access, paths: nodePaths(spec.storage, node.name), trivy: spec.harbor.trivy, requireMount: spec.storage.type === "cephfs" }, { ...np, dependsOn: [mount] });
+                const paths = nodePaths(spec.storage, node.name);
+                const prep = new HostPrep(
+                    `${node.name}-host`,
+                    { access, paths, trivy: spec.harbor.trivy, requireMount: spec.storage.type === "cephfs", extraDirs: profile.hostDirs(paths) },
+                    { ...np, dependsOn: [mount] },
+                );
                 const provider = dockerProvider(`${node.name}-docker`, access, p);
                 const harbor = new HarborNode(
                     `${node.name}-harbor`,
@@ -133,7 +139,7 @@ export class HarborCluster extends pulumi.ComponentResource {
                     p,
                 );
                 this.nodes.push(harbor);
-                const gate = gateNode(`${node.name}-gate`, { spec, access, probes: v2NodeProbes(spec, node), fingerprint, after: Object.values(harbor.containers) }, np);
+                const gate = gateNode(`${node.name}-gate`, { spec, access, probes: profile.probes(spec, node), fingerprint, after: Object.values(harbor.containers) }, np);
                 const retire = retireNode(`${node.name}-retire`, { spec, access, after: Object.values(harbor.containers) }, np);
                 afterHarbor.set(node.name, [gate, retire]);
                 converged.push(gate);

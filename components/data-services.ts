@@ -15,7 +15,8 @@ import { ClusterSpec } from "./config/spec";
 import { ExternalDatabase } from "./external-database";
 import { ExternalRedis } from "./external-redis";
 import { RedisValues } from "./profiles/types";
-import { harborRedisValues } from "./redis/harbor-values";
+import { profileOf } from "./profiles";
+import { harborRedisValues, v1RedisValues } from "./redis/harbor-values";
 import { localDockerProvider } from "./transport";
 
 export interface DataServices {
@@ -39,6 +40,7 @@ export interface DataServicesOptions {
 export function wireDataServices(name: string, spec: ClusterSpec, o: DataServicesOptions): DataServices {
     const r = { parent: o.parent, provider: o.randomProvider };
     const db = spec.database;
+    const generation = profileOf(spec).generation;
     const dev = spec.devServices.enabled ? devServices(name, spec, o) : undefined;
 
     const provision = db.provision.enabled;
@@ -56,7 +58,7 @@ export function wireDataServices(name: string, spec: ClusterSpec, o: DataService
             admin: provision ? { user: db.provision.adminUser, password: adminPassword!, database: db.provision.adminDatabase } : undefined,
             dropOnDestroy: db.provision.dropOnDestroy,
             importDump: db.import,
-            profile: "v2",
+            profile: generation,
             initialAdminPassword: o.adminPassword,
         },
         { parent: o.parent, dependsOn: dev?.resources ?? [] },
@@ -65,10 +67,11 @@ export function wireDataServices(name: string, spec: ClusterSpec, o: DataService
     const redisPassword = pulumi.secret(dev?.redisPassword ?? spec.secrets.redisPassword ?? pulumi.output(""));
     const redisCheck = new ExternalRedis(
         `${name}-redis`,
-        { endpoint: spec.redis.probeEndpoint, password: redisPassword, profile: "v2" },
+        { endpoint: spec.redis.probeEndpoint, password: redisPassword, profile: generation },
         { parent: o.parent, dependsOn: dev?.resources ?? [] },
     );
-    const redis = pulumi.secret(redisPassword.apply((pw) => harborRedisValues(spec.redis.endpoint, pw || undefined)));
+    const values = generation === "v1" ? v1RedisValues : harborRedisValues;
+    const redis = pulumi.secret(redisPassword.apply((pw) => values(spec.redis.endpoint, pw || undefined)));
     return { databasePassword, redis, ready: [database, redisCheck], devNetwork: dev?.network };
 }
 

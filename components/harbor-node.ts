@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { ClusterSpec, NodeSpec } from "./config/spec";
 import { ContainerSpec, SharedValues } from "./profiles/types";
-import { renderV2Node } from "./profiles/v2";
+import { profileOf } from "./profiles";
 
 export interface HarborNodeArgs {
     spec: ClusterSpec;
@@ -39,13 +39,14 @@ export function placeholderShared(spec: ClusterSpec, hasCa: boolean): SharedValu
             coreUrl: x, registryUrl: x, jobserviceUrl: x, trivyUrl: x,
             harborUrl: idx.harbor === undefined ? undefined : x,
             cacheLayerUrl: idx.cacheLayer === undefined ? undefined : x,
+            legacySessionUrl: x,
             registry: { addr: x, password: x, db: 1, enableTLS: false },
         },
     };
 }
 
 export function renderNode(spec: ClusterSpec, node: NodeSpec, shared: SharedValues, stack: string): ContainerSpec[] {
-    return renderV2Node(spec, node, shared, stack);
+    return profileOf(spec).render(spec, node, shared, stack);
 }
 
 /** networkMode every Harbor container is created in (see the comment at its use). */
@@ -123,7 +124,9 @@ export class HarborNode extends pulumi.ComponentResource {
                     // Local instances can reach services on the host by this name (Docker's host-gateway).
                     hosts: node.transport === "local" ? [{ host: "host.docker.internal", ip: "host-gateway" }] : undefined,
                     restart: spec.containers.restart,
-                    capabilities: { drops: c.capDrop, adds: c.capAdd },
+                    // None at all when the profile changes none (1.x): an empty block is not what
+                    // the daemon reports back, and a refresh diff here replaces the container.
+                    capabilities: c.capDrop.length || c.capAdd.length ? { drops: c.capDrop, adds: c.capAdd } : undefined,
                     logDriver: c.log.driver,
                     logOpts: c.log.options,
                     healthcheck: {

@@ -14,6 +14,8 @@ export interface HostPrepArgs {
     trivy: boolean;
     /** Refuse to run unless the shared root is a mountpoint (storage.type cephfs). */
     requireMount: boolean;
+    /** Directories only the release profile mounts (e.g. Harbor 1.1's shared adminserver config). */
+    extraDirs?: string[];
 }
 
 export class HostPrep extends pulumi.ComponentResource {
@@ -22,7 +24,7 @@ export class HostPrep extends pulumi.ComponentResource {
 
     constructor(name: string, args: HostPrepArgs, opts?: pulumi.ComponentResourceOptions) {
         super("harbor-ha:node:HostPrep", name, {}, opts);
-        const cmd = hostCommand(`${name}-dirs`, args.access, { create: hostPrepCreate(args.paths, args.trivy, args.requireMount) }, { parent: this, dependsOn: opts?.dependsOn });
+        const cmd = hostCommand(`${name}-dirs`, args.access, { create: hostPrepCreate(args.paths, args.trivy, args.requireMount, args.extraDirs) }, { parent: this, dependsOn: opts?.dependsOn });
         this.ready = cmd.stdout;
         this.registerOutputs({ ready: this.ready });
     }

@@ -9,7 +9,7 @@ import {
     backendPort, bindAddress, haproxyCreate, haproxyDelete, haproxyPaths, keepalivedCreate, keepalivedDelete, LbBackend, LocalInstance,
     renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate, vrrpPeerDelete,
 } from "./scripts/load-balancer";
-import { v2NodeProbes } from "./profiles/v2/probes";
+import { profileOf } from "./profiles";
 import { hostCommand, NodeAccess } from "./transport";
 
 /** Every node's Harbor proxy, as each balancer balances to it. */
@@ -26,7 +26,7 @@ export function balancerHosts(spec: ClusterSpec): NodeSpec[][] {
 
 /** One Harbor instance as its host's balancer judges it: its health frontend and local probes. */
 export function localInstanceOf(spec: ClusterSpec, n: NodeSpec): LocalInstance {
-    return { name: n.name, healthPort: n.healthPort, listen: bindAddress(n.listenAddress), probes: v2NodeProbes(spec, n) };
+    return { name: n.name, healthPort: n.healthPort, listen: bindAddress(n.listenAddress), probes: profileOf(spec).probes(spec, n) };
 }
 
 export interface LoadBalancerMemberArgs {

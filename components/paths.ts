@@ -16,6 +16,8 @@ export interface NodePaths {
     localRoot: string;
     trivyCache: string;
     trivyReports: string;
+    /** Harbor 1.1's adminserver config.json directory, shared by every node (1.1 profile only). */
+    adminserverConfig: string;
 }
 
 export function nodePaths(storage: StorageSpec, nodeName: string): NodePaths {
@@ -29,5 +31,6 @@ export function nodePaths(storage: StorageSpec, nodeName: string): NodePaths {
         localRoot: local,
         trivyCache: `${local}/trivy-adapter/trivy`,
         trivyReports: `${local}/trivy-adapter/reports`,
+        adminserverConfig: `${shared}/adminserver`,
     };
 }

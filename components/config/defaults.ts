@@ -23,3 +23,8 @@ export function harborPort(h: { port?: number; protocol: "https" | "http" }): nu
 
 /** The dev services' Docker network, and the container names Harbor reaches them by on it. */
 export const DEV_SERVICES = { network: "harbor-ha-dev-services", postgres: "harbor-ha-dev-postgres", redis: "harbor-ha-dev-redis" } as const;
+
+/** The provisioning login when database.provision.adminUser is not set: each engine's superuser. */
+export function adminUserOf(db: { engine: "postgresql" | "mysql"; provision: { adminUser?: string } }): string {
+    return db.provision.adminUser ?? (db.engine === "postgresql" ? "postgres" : "root");
+}

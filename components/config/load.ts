@@ -6,11 +6,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { crossChecks } from "./checks";
-import { defaultMaxUnavailable, defaultPriority, harborPort } from "./defaults";
+import { adminUserOf, defaultMaxUnavailable, defaultPriority, harborPort } from "./defaults";
 import { Parsed, pemKeys, plainKeys, SecretKey, secretKeys } from "./schema";
 import { ClusterSpec, NodeSpec, SecretInputs } from "./spec";
 import { SETTING_SINCE } from "../profiles/v2/releases";
 import { atLeast } from "../profiles/version";
+import { profileForVersion } from "../profiles";
 
 /** Raw stack config as Pulumi hands it to the program: `<project>:<key>` -> string. */
 export interface RawConfig {
@@ -122,6 +123,7 @@ function describeIssue(project: string, key: string, issue: z.ZodIssue): string 
 
 function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretInputs): ClusterSpec {
     const h = p.harbor;
+    const profile = profileForVersion(h.version)!;
     const port = harborPort(h);
     const defaultPort = (h.protocol === "https" && port === 443) || (h.protocol === "http" && port === 80);
     const externalUrl = new URL(`${h.protocol}://${h.hostname}`);
@@ -178,8 +180,8 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         project,
         harbor: {
             version: h.version,
-            profile: "v2",
-            imageRegistry: h.imageRegistry,
+            profile: profile.id,
+            imageRegistry: h.imageRegistry ?? profile.defaultImageRegistry,
             hostname: h.hostname,
             protocol: h.protocol,
             port,
@@ -224,7 +226,7 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
             connMaxIdleTime: db.connMaxIdleTime,
             provision: {
                 enabled: db.provision.enabled,
-                adminUser: db.provision.adminUser,
+                adminUser: adminUserOf(db),
                 adminDatabase: db.provision.adminDatabase ?? (db.engine === "postgresql" ? "postgres" : "mysql"),
                 adminHost: db.provision.adminHost ?? db.host,
                 adminPort: db.provision.adminPort ?? dbPort,

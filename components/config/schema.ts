@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import * as ipaddr from "ipaddr.js";
-import { SUPPORTED_RELEASES } from "../profiles/v2/releases";
+import { PROFILES, profileForVersion } from "../profiles";
 
 const dnsName = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
@@ -51,21 +51,21 @@ const nodeName = z
 const absPath = z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, "must be an absolute path without spaces or shell characters");
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/, "must be a Go duration like 5m or 30s");
 
-const releaseRange = `${SUPPORTED_RELEASES[0]} … ${SUPPORTED_RELEASES[SUPPORTED_RELEASES.length - 1]}`;
+const releaseRanges = PROFILES.map((p) => `${p.releases[0]} … ${p.releases[p.releases.length - 1]}`).join(", ");
 
 export const harborSchema = z
     .object({
         version: z
             .string()
             .default("v2.15.2")
-            .refine((v) => SUPPORTED_RELEASES.includes(v), {
-                message: `not a release the v2 profile was checked against; use one of ${releaseRange} (every tag in between; v2.0.x is not supported: its core keeps UI sessions in a Redis setting without Sentinel or TLS)`,
+            .refine((v) => profileForVersion(v) !== undefined, {
+                message: `not a release any profile was checked against; use one of ${releaseRanges} (every tag in between; v2.0.x is not supported: its core keeps UI sessions in a Redis setting without Sentinel or TLS; v1.2-v1.4 and v1.6-v1.10 are not profiled)`,
             }),
-        /** Image prefix, e.g. registry.internal:5000/goharbor for a private mirror. */
+        /** Image prefix, e.g. registry.internal:5000/goharbor for a private mirror; default per release line (docker.io/goharbor, 1.x: docker.io/vmware). */
         imageRegistry: z
             .string()
             .regex(/^[a-zA-Z0-9.\-:\/]+[a-zA-Z0-9]$/, "must be a registry/namespace prefix like docker.io/goharbor")
-            .default("docker.io/goharbor"),
+            .optional(),
         hostname: hostOrIp,
         protocol: z.enum(["https", "http"]).default("https"),
         /** Port clients use on the VIP/LB; default 443 (https) or 80 (http). */
@@ -211,7 +211,8 @@ export const databaseSchema = z
         provision: z
             .object({
                 enabled: z.boolean().default(false),
-                adminUser: z.string().min(1).default("postgres"),
+                /** Default postgres (PostgreSQL) or root (MySQL/MariaDB). */
+                adminUser: z.string().min(1).optional(),
                 adminDatabase: z.string().min(1).optional(),
                 /** Host as seen from the machine running Pulumi, if it differs from `host`. */
                 adminHost: hostOrIp.optional(),

@@ -2,6 +2,7 @@
  * The validated, typed description of one cluster. Built once from stack config by
  * `loadClusterSpec`; every component takes what it needs from here.
  */
+import type { ProfileId } from "../profiles";
 import * as pulumi from "@pulumi/pulumi";
 import { DbServer, DbTarget, RedisEndpoint } from "../database/types";
 
@@ -27,7 +28,7 @@ export interface NodeSpec {
 export interface HarborSpec {
     version: string;
     /** Release profile: which render functions produce the containers. */
-    profile: "v2";
+    profile: ProfileId;
     imageRegistry: string;
     hostname: string;
     protocol: "https" | "http";

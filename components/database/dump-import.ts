@@ -14,8 +14,8 @@
  *    bounded batches). Database-level statements are left out and the rest runs in the target
  *    database: Harbor 1.x's registry.sql begins with `drop database if exists registry; create
  *    database registry charset = utf8; use registry;`, which would otherwise wipe the database
- *    (the Harbor user holds ALL on it, DROP included) and re-create it as utf8 instead of
- *    utf8mb4. A dump naming two or more databases is refused. MySQL DDL is not transactional:
+ *    (the Harbor user holds ALL on it, DROP included); provisioning already created it as utf8,
+ *    the character set that schema needs (database/mysql.ts). A dump naming two or more databases is refused. MySQL DDL is not transactional:
  *    a failed import can leave some tables behind (then empty the database and use `force`).
  *  - Passwords reach psql through its environment, never its command line.
  */

@@ -1,7 +1,13 @@
 /**
  * MySQL / MariaDB provisioning for Harbor 1.x.
  *
- * Privilege model: a utf8mb4 database and one user `'<user>'@'%'` with ALL PRIVILEGES on that
+ * Character set: utf8 (3 bytes a character), as Harbor 1.x's own registry.sql creates it
+ * (`create database registry charset = utf8`). Not utf8mb4: its schema has columns such as
+ * `tags varchar(...)` that exceed the row limit at 4 bytes a character, so loading the
+ * release's registry.sql into a utf8mb4 database fails ("Column length too big for column
+ * 'tags'"), found by loading v1.5.4's and v1.1.2's real schema files.
+ *
+ * Privilege model: a utf8 database and one user `'<user>'@'%'` with ALL PRIVILEGES on that
  * database only (Harbor 1.x's schema and migrator need DDL on it), nothing global. The user's
  * password is sent as a mysql_native_password hash, which keeps the plaintext out of the server's
  * logs and pins the plugin Harbor 1.x's old Go driver understands.
@@ -84,7 +90,7 @@ export async function mysqlEnsure(admin: AdminConnection, target: DbTarget, pass
     return withAdmin(admin, async (c, version) => {
         const report: EnsureReport = { createdDatabase: false, createdUser: false };
         if (!(await databaseExists(c, target.database))) {
-            await c.query(`CREATE DATABASE ${sql().escapeId(target.database, true)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+            await c.query(`CREATE DATABASE ${sql().escapeId(target.database, true)} CHARACTER SET utf8 COLLATE utf8_general_ci`);
             report.createdDatabase = true;
         }
         if (!(await userExists(c, target))) {

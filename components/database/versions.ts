@@ -4,7 +4,7 @@
  * Harbor 2.x: PostgreSQL only. The Harbor docs require "PostgreSQL >= 12" for external
  * databases in current releases; older majors are out of upstream support anyway.
  * Harbor 1.5: the HA guide ran MariaDB 10.2.10; the 1.x harbor-db image was MySQL 5.6.35 in
- * 1.1 and MariaDB 10.2 in 1.5 (harbor-facts §2). Anything older lacks utf8mb4 defaults we rely on.
+ * 1.1 and MariaDB 10.2 in 1.5 (harbor-facts §2). Anything older is out of upstream support.
  */
 
 /** The lowest server version accepted, per server flavour. */

@@ -36,6 +36,8 @@ export interface RedisValues {
     trivyUrl: string;
     harborUrl?: string;
     cacheLayerUrl?: string;
+    /** Harbor 1.x ui `_REDIS_URL`: beego's `host:port,poolsize,password,db` (1.x profiles only). */
+    legacySessionUrl?: string;
     /** distribution's redis block. */
     registry: {
         addr: string;

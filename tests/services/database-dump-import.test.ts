@@ -200,6 +200,37 @@ describe("dump import on real MariaDB (mysql2, as the Harbor user)", function ()
         assert.match(again.message, /already holds Harbor tables \(project, properties\)/);
     });
 
+    // Harbor's own schema files: not in this repository (third-party source). Point
+    // HARBOR_HA_V1_SCHEMA_DIR at a directory with `<tag>-registry.sql` files, e.g. from
+    // `git show v1.5.4:make/photon/db/registry.sql` / `git show v1.1.2:make/common/db/registry.sql`.
+    for (const tag of ["v1.5.4", "v1.1.2"]) {
+        it(`Harbor ${tag}'s own registry.sql creates every table as the least-privilege Harbor user, who cannot touch other databases`, async function () {
+            const file = process.env.HARBOR_HA_V1_SCHEMA_DIR && path.join(process.env.HARBOR_HA_V1_SCHEMA_DIR, `${tag}-registry.sql`);
+            if (!file || !fs.existsSync(file)) {
+                console.log(`      [skipped] ${tag}-registry.sql not found: set HARBOR_HA_V1_SCHEMA_DIR (Harbor's schema file is not shipped here)`);
+                return this.skip();
+            }
+            const target = freshTarget(`s${tag.replace(/\W/g, "")}`);
+            await ensureDatabase(adminOf(db), target, TRICKY_PASSWORD);
+            const sql = fs.readFileSync(file, "utf8");
+            const result = await importDump(db.server, target, TRICKY_PASSWORD, { path: file });
+            console.log(`      [MariaDB] ${tag} registry.sql (${result.bytes} bytes) left out: ${result.skipped.join("; ")}`);
+            const harbor = harborLogin(target, TRICKY_PASSWORD);
+            const tables = await rawQuery(db.server, harbor, "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1");
+            const created = [...sql.matchAll(/create table (?:if not exists )?`?(\w+)`?/gi)].map((m) => m[1]).sort();
+            assert.deepStrictEqual(tables.map((r) => r.t), [...new Set(created)].sort(), "every table of the schema exists");
+            const admin = await rawQuery(db.server, harbor, "SELECT username FROM `user` WHERE user_id = 1");
+            assert.deepStrictEqual(admin, [{ username: "admin" }], "the seed rows (admin user) were loaded");
+            // Least privilege: nothing outside its own database.
+            await rawQuery(db.server, adminLogin(db), "CREATE DATABASE IF NOT EXISTS other_app");
+            for (const stmt of ["CREATE TABLE other_app.t (x INT)", "SELECT * FROM mysql.user", "CREATE DATABASE harbor_extra", "DROP DATABASE other_app"]) {
+                const err = await rawQuery(db.server, harbor, stmt).then(() => undefined, (e: Error) => e);
+                assert.ok(err, `the Harbor user may not: ${stmt}`);
+                assert.match(err!.message, /denied/i, stmt);
+            }
+        });
+    }
+
     it("a real mariadb-dump --databases output imports into a differently named target", async () => {
         const source = `single_${process.pid}`;
         await rawQuery(db.server, adminLogin(db), `CREATE DATABASE ${source} CHARACTER SET utf8mb4`);

@@ -58,3 +58,16 @@ export function raw(values: Record<string, unknown>, secrets: Record<string, str
     }
     return { project: PROJECT, values: out, secretKeys };
 }
+
+/**
+ * A three-node Harbor 1.x stack (v1.5.x or v1.1.x): external MySQL/MariaDB provisioned by the
+ * program, the release's registry.sql loaded through database.import, standalone Redis.
+ */
+export function v1Config(version = "v1.5.4", nodes = 3, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return prodConfig(nodes, {
+        harbor: { hostname: "harbor.example.com", version },
+        database: { engine: "mysql", host: "10.20.0.6", provision: { enabled: true }, import: { path: "/srv/harbor/registry.sql" } },
+        redis: { host: "10.20.0.7" },
+        ...overrides,
+    });
+}

@@ -17,11 +17,11 @@ import { loadClusterSpec } from "../../components/config/load";
 import { placeholderShared, renderNode } from "../../components/harbor-node";
 import { ContainerSpec, SharedValues } from "../../components/profiles/types";
 import { REGISTRY_USER } from "../../components/profiles/v2";
-import { harborRedisValues } from "../../components/redis/harbor-values";
+import { harborRedisValues, v1RedisValues } from "../../components/redis/harbor-values";
 import { registryHtpasswdLine } from "../../components/registry-htpasswd";
 import { localInstanceOf } from "../../components/load-balancer";
 import { LB_PATHS, renderHaproxyConfig, renderHealthCheckScript, renderKeepalivedConfig, vrrpPeerCreate } from "../../components/scripts/load-balancer";
-import { prodConfig, raw } from "../support/fixtures";
+import { prodConfig, raw, v1Config } from "../support/fixtures";
 import { freePort } from "../support/services/network";
 import { tool } from "../support/tools";
 
@@ -46,13 +46,36 @@ function specFor(overrides: Record<string, unknown> = {}) {
 function nginxTest(conf: string): { status: number | null; out: string } {
     const dir = fs.mkdtempSync(path.join(tmp, "nginx-"));
     const certs = selfSigned(dir);
-    const rewritten = conf.replace(/\/etc\/cert\/server\.crt/g, certs.crt).replace(/\/etc\/cert\/server\.key/g, certs.key);
+    const rewritten = conf.replace(/\/etc\/(nginx\/)?cert\/server\.crt/g, certs.crt).replace(/\/etc\/(nginx\/)?cert\/server\.key/g, certs.key);
     fs.writeFileSync(path.join(dir, "nginx.conf"), rewritten);
-    fs.writeFileSync(path.join(dir, "hosts"), "127.0.0.1 localhost core portal registry registryctl jobservice\n");
+    fs.writeFileSync(path.join(dir, "hosts"), "127.0.0.1 localhost core portal registry registryctl jobservice ui adminserver\n");
     // Output to a file: /dev/stdout (Harbor's access_log) cannot be opened on node's stdio sockets.
     const sh = `mount --bind ${dir}/hosts /etc/hosts && exec ${bin("nginx")} -t -q -c ${dir}/nginx.conf -p ${dir} >${dir}/out 2>&1`;
     const r = run("unshare", ["--mount", "--propagation", "private", "sh", "-c", sh]);
     return { status: r.status, out: r.stderr + fs.readFileSync(`${dir}/out`, "utf8") };
+}
+
+interface TokenKey { pem: string; cert: string; x5c: string }
+
+/** A token key pair in the stack's form (RSA key + self-signed cert, CN harbor-token-issuer). */
+function tokenKey(dir: string, name: string): TokenKey {
+    const key = path.join(dir, `${name}.key`);
+    const cert = path.join(dir, `${name}.crt`);
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=harbor-token-issuer", "-days", "1"], { stdio: "ignore" });
+    const pem = fs.readFileSync(cert, "utf8");
+    return { pem: fs.readFileSync(key, "utf8"), cert: pem, x5c: new (require("crypto").X509Certificate)(pem).raw.toString("base64") };
+}
+
+/** A bearer token as Harbor 1.x's ui issues them (RS256 JWT, x5c header; src/ui/service/token). */
+function signToken(k: TokenKey, scope: string): string {
+    const crypto = require("crypto");
+    const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64url");
+    const [type, name, actions] = scope ? scope.split(":") : [];
+    const now = Math.floor(Date.now() / 1000);
+    const header = b64(JSON.stringify({ alg: "RS256", typ: "JWT", x5c: [k.x5c] }));
+    const access = type ? [{ type, name, actions: actions.split(",") }] : [];
+    const claims = b64(JSON.stringify({ iss: "harbor-token-issuer", sub: "admin", aud: "harbor-registry", exp: now + 300, nbf: now - 10, iat: now, jti: crypto.randomUUID(), access }));
+    return `${header}.${claims}.${b64(crypto.sign("sha256", Buffer.from(`${header}.${claims}`), k.pem))}`;
 }
 
 describe("L2 real tools accept the rendered configs", function () {
@@ -71,6 +94,16 @@ describe("L2 real tools accept the rendered configs", function () {
             assert.strictEqual(r.status, 0, r.out);
         });
     }
+
+    for (const version of ["v1.5.4", "v1.1.2"])
+        for (const protocol of ["https", "http"] as const) {
+            it(`nginx -t accepts the Harbor ${version} proxy nginx.conf (${protocol})`, () => {
+                const spec = loadClusterSpec(raw(v1Config(version, 3, { harbor: { hostname: "harbor.example.com", version, protocol } })));
+                const proxy = renderNode(spec, spec.nodes[0], placeholderShared(spec, true), "prod").find((c) => c.component === "proxy")!;
+                const r = nginxTest(fileOf(proxy, "/etc/nginx/nginx.conf"));
+                assert.strictEqual(r.status, 0, r.out);
+            });
+        }
 
     it("nginx -t rejects a broken proxy config (the check can fail)", () => {
         const spec = specFor();
@@ -136,6 +169,59 @@ describe("L2 real tools accept the rendered configs", function () {
         // A blob upload exercises storage + the Redis layerinfo cache with the escaped password.
         const up = await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/uploads/`, { method: "POST", headers: { Authorization: auth } });
         assert.strictEqual(up.status, 202, log);
+    });
+
+    it("distribution's registry serves the Harbor 1.5 config.yml: token auth against the shared root.crt, layer cache in Redis", async () => {
+        // Debian's docker-registry is distribution 2.8.2; Harbor 1.5 ran 2.6.2 (registry-photon:v2.6.2-v1.5.x).
+        // The config keys used here (token auth, redis cache with password/db) exist in both.
+        const redisPort = await freePort();
+        const redisPassword = "re@dis:pa/ss%word#?";
+        const redisConf = path.join(tmp, "redis-v1.conf");
+        fs.writeFileSync(redisConf, `port ${redisPort}\nbind 127.0.0.1\nsave ""\nappendonly no\nrequirepass "${redisPassword}"\n`);
+        processes.push(spawn(bin("redis-server"), [redisConf], { stdio: "ignore" }));
+        const dir = fs.mkdtempSync(path.join(tmp, "registry-v1-"));
+        const token = tokenKey(dir, "stack");
+        const stranger = tokenKey(dir, "other");
+        const spec = loadClusterSpec(raw(v1Config("v1.5.4", 3, { redis: { host: "127.0.0.1", port: redisPort } })));
+        const shared: SharedValues = { ...placeholderShared(spec, true), registryHttpSecret: "http-secret-0123456789abcdef", tokenCertificate: token.cert, redis: v1RedisValues(spec.redis.endpoint, redisPassword) };
+        const registry = renderNode(spec, spec.nodes[0], shared, "prod").find((c) => c.component === "registry")!;
+        const doc = YAML.parse(fileOf(registry, "/etc/registry/config.yml"));
+        // In-container paths and the fixed port, rewritten for this host:
+        const port = await freePort();
+        doc.storage.filesystem.rootdirectory = path.join(dir, "storage");
+        doc.auth.token.rootcertbundle = path.join(dir, "root.crt");
+        doc.http.addr = `127.0.0.1:${port}`;
+        doc.http.debug.addr = `127.0.0.1:${await freePort()}`;
+        fs.writeFileSync(path.join(dir, "root.crt"), fileOf(registry, "/etc/registry/root.crt"));
+        fs.writeFileSync(path.join(dir, "config.yml"), YAML.stringify(doc));
+        const reg = spawn(bin("docker-registry"), ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
+        processes.push(reg);
+        let log = "";
+        reg.stderr!.on("data", (d) => (log += d));
+        const url = `http://127.0.0.1:${port}/v2/`;
+        let res: Response | undefined;
+        for (let i = 0; i < 100 && !res; i++) {
+            res = await fetch(url).catch(() => undefined);
+            if (!res) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.strictEqual(res?.status, 401, `registry did not answer 401:\n${log}`);
+        assert.strictEqual(res!.headers.get("www-authenticate"), `Bearer realm="https://harbor.example.com/service/token",service="harbor-registry"`);
+        const bearer = (k: TokenKey, scope: string) => ({ Authorization: `Bearer ${signToken(k, scope)}` });
+        assert.strictEqual((await fetch(url, { headers: bearer(token, "") })).status, 200, log);
+        assert.strictEqual((await fetch(url, { headers: bearer(stranger, "") })).status, 401, "a token signed by another key is refused");
+        // A blob upload and a HEAD on it exercise the storage and the Redis layer cache with the password.
+        const push = bearer(token, "repository:library/t:push,pull");
+        const up = await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/uploads/`, { method: "POST", headers: push });
+        assert.strictEqual(up.status, 202, log);
+        const blob = Buffer.from("harbor-ha v1 layer");
+        const digest = `sha256:${require("crypto").createHash("sha256").update(blob).digest("hex")}`;
+        const loc = new URL(up.headers.get("location")!, url);
+        loc.searchParams.set("digest", digest);
+        assert.strictEqual((await fetch(loc, { method: "PUT", headers: { ...push, "Content-Type": "application/octet-stream" }, body: blob })).status, 201, log);
+        assert.strictEqual((await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/${digest}`, { method: "HEAD", headers: push })).status, 200, log);
+        // The descriptor cache wrote to Redis with the password, in the registry's DB index.
+        const keys = run(tool("redis-cli", "services"), ["-p", String(redisPort), "-a", redisPassword, "--no-auth-warning", "-n", String(doc.redis.db), "--scan"]);
+        assert.match(keys.stdout, new RegExp(digest), `no cached descriptor in Redis DB ${doc.redis.db}: ${keys.stdout}${keys.stderr}\n${log}`);
     });
 
     it("keepalived -t accepts the rendered keepalived.conf", () => {

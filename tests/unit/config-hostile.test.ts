@@ -94,7 +94,7 @@ const cases: Case[] = [
     { name: "a password Harbor cannot quote (backslash)", values: { database: db(noProvision) }, secrets: secrets({ databaseAdminPassword: undefined, databasePassword: "back\\slash" }), key: "databasePassword", fix: /space, quote or backslash/ },
     { name: "a DB password that provisioning would ignore", values: {}, secrets: secrets({ databasePassword: "Ignored-Pw-1" }), key: "databasePassword", fix: /pulumi config rm databasePassword/ },
     { name: "an admin password without provisioning", values: { database: db(noProvision) }, secrets: secrets({ databasePassword: "Fine-Pw-1" }), key: "databaseAdminPassword", fix: /pulumi config rm databaseAdminPassword/ },
-    { name: "mysql for Harbor 2.x", values: { database: db({ engine: "mysql" }) }, key: "database.engine", fix: /only postgresql/ },
+    { name: "mysql for Harbor 2.x", values: { database: db({ engine: "mysql" }) }, key: "database.engine", fix: /PostgreSQL only \(since v1\.6\.0\); set database\.engine: postgresql/ },
     { name: "an import without provisioning", values: { database: db({ ...noProvision, import: { path: "/srv/dump.sql" } }) }, secrets: secrets({ databaseAdminPassword: undefined, databasePassword: "Fine-Pw-1" }), key: "database.import", fix: /provision\.enabled: true/ },
 
     // TLS.

@@ -3,6 +3,8 @@
  * (src/common/dao/pgsql.go: "host=%s port=%s user=%s password=%s dbname=%s ..."), so a space,
  * quote or backslash in any of them breaks the login after the readiness check has passed.
  */
+import { profileForVersion } from "../../profiles";
+import { adminUserOf } from "../defaults";
 import { CheckContext, isSet, problem } from "./context";
 
 /** Unquoted PostgreSQL identifier (lower case: the server folds unquoted names), 63 bytes. */
@@ -20,7 +22,11 @@ const UNQUOTABLE = /[\s'"\\]/;
 export function checkDatabase(c: CheckContext): void {
     const db = c.p.database;
     const pg = db.engine === "postgresql";
-    if (!pg) problem(c, "database.engine", `Harbor 2.x supports only postgresql ("mysql" is for the Harbor 1.x profile)`);
+    const profile = profileForVersion(c.p.harbor.version)!;
+    if (db.engine !== profile.databaseEngine)
+        problem(c, "database.engine", profile.databaseEngine === "postgresql"
+            ? `Harbor ${c.p.harbor.version} stores its data in PostgreSQL only (since v1.6.0); set database.engine: postgresql ("mysql" is for the Harbor 1.x profiles, harbor.version v1.5.x or v1.1.x)`
+            : `Harbor ${c.p.harbor.version} stores its data in MySQL/MariaDB only (PostgreSQL arrived in v1.6.0); set database.engine: mysql, or harbor.version to a 2.x release for PostgreSQL`);
     const dev = c.p.devServices.enabled;
     if (db.provision.enabled && !dev && !isSet(c, "databaseAdminPassword"))
         problem(c, "databaseAdminPassword", "missing; database.provision.enabled needs it: `pulumi config set --secret databaseAdminPassword <pw>`");
@@ -36,8 +42,10 @@ export function checkDatabase(c: CheckContext): void {
 
     const pv = db.provision;
     if (pv.enabled) {
-        if (db.user === pv.adminUser)
+        if (db.user === adminUserOf(db))
             problem(c, "database.user", `equals database.provision.adminUser; provisioning would reset the admin's password and Harbor would run as the admin: use a separate user, e.g. harbor`);
+        if (!profile.createsSchema && !db.import)
+            problem(c, "database.import", `missing; Harbor ${c.p.harbor.version} does not create its own tables (its bundled database image loaded them): set database.import.path to the release's registry.sql (harbor/ha/registry.sql in the 1.5 offline installer; make/common/db/registry.sql in 1.1's source) for a new registry, or to a mysqldump of the single-node Harbor you move`);
         const adminDb = pv.adminDatabase ?? (pg ? "postgres" : "mysql");
         if (db.name === adminDb)
             problem(c, "database.name", `equals the admin database (${adminDb}); Harbor would take it over and dropOnDestroy would drop it: use a database of its own, e.g. registry`);

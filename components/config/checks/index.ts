@@ -13,6 +13,7 @@ import { checkNetworks } from "./networks";
 import { checkNodeNames } from "./names";
 import { checkPaths } from "./paths";
 import { checkPorts } from "./ports";
+import { checkProfileFeatures } from "./profile";
 import { checkReleaseSettings } from "./release";
 import { checkRedis, checkStorage } from "./services";
 import { checkSsh } from "./ssh";
@@ -20,7 +21,7 @@ import { checkTls } from "./tls";
 
 export function crossChecks(project: string, p: Parsed, raw: RawConfig, problems: string[]): void {
     const c: CheckContext = { project, p, raw, problems };
-    for (const check of [checkNodeNames, checkPaths, checkNetworks, checkPorts, checkListeners, checkBalancer, checkStorage, checkDatabase, checkRedis, checkTls, checkSsh, checkReleaseSettings, checkDevServices])
+    for (const check of [checkNodeNames, checkPaths, checkNetworks, checkPorts, checkListeners, checkBalancer, checkStorage, checkDatabase, checkRedis, checkTls, checkSsh, checkProfileFeatures, checkReleaseSettings, checkDevServices])
         check(c);
 }
 

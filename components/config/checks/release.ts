@@ -1,11 +1,14 @@
 /** Settings the chosen Harbor release's templates cannot carry (profiles/v2/releases.ts SETTING_SINCE). */
 import { SETTING_SINCE } from "../../profiles/v2/releases";
 import { atLeast } from "../../profiles/version";
+import { profileForVersion } from "../../profiles";
 import { CheckContext, problem } from "./context";
 
 export function checkReleaseSettings(c: CheckContext): void {
     const { p } = c;
     const version = p.harbor.version;
+    // Within the 2.x line only: other lines refuse what they lack in ./profile.ts.
+    if (profileForVersion(version)?.id !== "v2") return;
     const refuse = (setting: keyof typeof SETTING_SINCE, key: string, fix: string) => {
         if (!atLeast(version, SETTING_SINCE[setting])) problem(c, key, `needs Harbor ${SETTING_SINCE[setting]} or later (harbor.version is ${version}); ${fix}`);
     };

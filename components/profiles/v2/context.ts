@@ -4,9 +4,9 @@
  * capabilities, user, log driver). Sources: ../shared/reference/harbor-facts.md §1 and Harbor's
  * make/photon/prepare/templates/docker_compose/docker-compose.yml.jinja.
  */
-import * as ipaddr from "ipaddr.js";
 import { ClusterSpec, NodeSpec } from "../../config/spec";
 import { HARBOR_UID, NodePaths, nodePaths } from "../../paths";
+import { addressAt } from "../address";
 import { ContainerFile, ContainerSpec, SharedValues } from "../types";
 import { envForRelease, V2Component } from "./releases";
 
@@ -28,10 +28,7 @@ const ipOffset: Record<V2Component, number> = {
 };
 
 export function containerIp(subnet: string, component: string): string {
-    const [net] = ipaddr.IPv4.parseCIDR(subnet);
-    const bytes = net.toByteArray();
-    const n = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) + ipOffset[component as V2Component];
-    return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+    return addressAt(subnet, ipOffset[component as V2Component]);
 }
 
 /**
