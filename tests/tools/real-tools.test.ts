@@ -9,6 +9,7 @@
  */
 import * as assert from "assert";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -55,6 +56,37 @@ function nginxTest(conf: string): { status: number | null; out: string } {
     return { status: r.status, out: r.stderr + fs.readFileSync(`${dir}/out`, "utf8") };
 }
 
+/**
+ * Runs Debian's docker-registry with a rendered config.yml on this host: the fixed in-container
+ * listen addresses are rewritten to free loopback ports (the caller rewrites any paths). Resolves
+ * with /v2/'s first answer once the registry answers.
+ */
+async function serveRegistry(doc: any, dir: string, processes: ChildProcess[]): Promise<{ port: number; first: Response; log: () => string }> {
+    const port = await freePort();
+    doc.http.addr = `127.0.0.1:${port}`;
+    doc.http.debug.addr = `127.0.0.1:${await freePort()}`;
+    fs.writeFileSync(path.join(dir, "config.yml"), YAML.stringify(doc));
+    const reg = spawn(bin("docker-registry"), ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
+    processes.push(reg);
+    let log = "";
+    reg.stderr!.on("data", (d) => (log += d));
+    for (let i = 0; i < 100; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined);
+        if (res) return { port, first: res, log: () => log };
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`registry did not answer:\n${log}`);
+}
+
+/** A real redis-server on a free loopback port with `password`. */
+async function startRedis(name: string, password: string, processes: ChildProcess[]): Promise<number> {
+    const port = await freePort();
+    const conf = path.join(tmp, `${name}.conf`);
+    fs.writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\nrequirepass "${password.replace(/["\\]/g, "\\$&")}"\n`);
+    processes.push(spawn(bin("redis-server"), [conf], { stdio: "ignore" }));
+    return port;
+}
+
 interface TokenKey { pem: string; cert: string; x5c: string }
 
 /** A token key pair in the stack's form (RSA key + self-signed cert, CN harbor-token-issuer). */
@@ -63,12 +95,11 @@ function tokenKey(dir: string, name: string): TokenKey {
     const cert = path.join(dir, `${name}.crt`);
     execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=harbor-token-issuer", "-days", "1"], { stdio: "ignore" });
     const pem = fs.readFileSync(cert, "utf8");
-    return { pem: fs.readFileSync(key, "utf8"), cert: pem, x5c: new (require("crypto").X509Certificate)(pem).raw.toString("base64") };
+    return { pem: fs.readFileSync(key, "utf8"), cert: pem, x5c: new crypto.X509Certificate(pem).raw.toString("base64") };
 }
 
 /** A bearer token as Harbor 1.x's ui issues them (RS256 JWT, x5c header; src/ui/service/token). */
 function signToken(k: TokenKey, scope: string): string {
-    const crypto = require("crypto");
     const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64url");
     const [type, name, actions] = scope ? scope.split(":") : [];
     const now = Math.floor(Date.now() / 1000);
@@ -121,12 +152,8 @@ describe("L2 real tools accept the rendered configs", function () {
 
     it("distribution's registry serves the rendered config.yml: /v2/ answers 401, and 200 with the registry credential", async () => {
         // A real Redis with an awkward password: the registry's layerinfo cache is on Redis.
-        const redisPort = await freePort();
         const redisPassword = "p@ss:w/rd%#'\"{ }: -x";
-        const redisConf = path.join(tmp, "redis.conf");
-        fs.writeFileSync(redisConf, `port ${redisPort}\nbind 127.0.0.1\nsave ""\nappendonly no\nrequirepass "${redisPassword.replace(/["\\]/g, "\\$&")}"\n`);
-        const redis = spawn(bin("redis-server"), [redisConf], { stdio: "ignore" });
-        processes.push(redis);
+        const redisPort = await startRedis("redis", redisPassword, processes);
 
         const spec = specFor({ redis: { host: "127.0.0.1", port: redisPort } });
         const registryPassword = "R3gistryPassw0rdWithoutSpecials00";
@@ -143,42 +170,27 @@ describe("L2 real tools accept the rendered configs", function () {
         assert.strictEqual(doc.redis.password, redisPassword, "YAML round-trips the password exactly");
         // In-container paths and the fixed port, rewritten for this host:
         const dir = fs.mkdtempSync(path.join(tmp, "registry-"));
-        const port = await freePort();
         doc.storage.filesystem.rootdirectory = path.join(dir, "storage");
         doc.auth.htpasswd.path = path.join(dir, "passwd");
-        doc.http.addr = `127.0.0.1:${port}`;
-        doc.http.debug.addr = `127.0.0.1:${await freePort()}`;
         fs.writeFileSync(path.join(dir, "passwd"), fileOf(registry, "/etc/registry/passwd"));
-        fs.writeFileSync(path.join(dir, "config.yml"), YAML.stringify(doc));
-        const reg = spawn(bin("docker-registry"), ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
-        processes.push(reg);
-        let log = "";
-        reg.stderr!.on("data", (d) => (log += d));
-
+        const served = await serveRegistry(doc, dir, processes);
+        const { port } = served;
         const url = `http://127.0.0.1:${port}/v2/`;
-        let status = 0;
-        for (let i = 0; i < 100 && status === 0; i++) {
-            status = await fetch(url).then((r) => r.status, () => 0);
-            if (status === 0) await new Promise((r) => setTimeout(r, 100));
-        }
-        assert.strictEqual(status, 401, `registry did not answer 401:\n${log}`);
+        assert.strictEqual(served.first.status, 401, `registry did not answer 401:\n${served.log()}`);
         const auth = "Basic " + Buffer.from(`${REGISTRY_USER}:${registryPassword}`).toString("base64");
-        assert.strictEqual((await fetch(url, { headers: { Authorization: auth } })).status, 200, log);
+        assert.strictEqual((await fetch(url, { headers: { Authorization: auth } })).status, 200, served.log());
         const wrong = "Basic " + Buffer.from(`${REGISTRY_USER}:nope`).toString("base64");
         assert.strictEqual((await fetch(url, { headers: { Authorization: wrong } })).status, 401);
         // A blob upload exercises storage + the Redis layerinfo cache with the escaped password.
         const up = await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/uploads/`, { method: "POST", headers: { Authorization: auth } });
-        assert.strictEqual(up.status, 202, log);
+        assert.strictEqual(up.status, 202, served.log());
     });
 
     it("distribution's registry serves the Harbor 1.5 config.yml: token auth against the shared root.crt, layer cache in Redis", async () => {
         // Debian's docker-registry is distribution 2.8.2; Harbor 1.5 ran 2.6.2 (registry-photon:v2.6.2-v1.5.x).
         // The config keys used here (token auth, redis cache with password/db) exist in both.
-        const redisPort = await freePort();
         const redisPassword = "re@dis:pa/ss%word#?";
-        const redisConf = path.join(tmp, "redis-v1.conf");
-        fs.writeFileSync(redisConf, `port ${redisPort}\nbind 127.0.0.1\nsave ""\nappendonly no\nrequirepass "${redisPassword}"\n`);
-        processes.push(spawn(bin("redis-server"), [redisConf], { stdio: "ignore" }));
+        const redisPort = await startRedis("redis-v1", redisPassword, processes);
         const dir = fs.mkdtempSync(path.join(tmp, "registry-v1-"));
         const token = tokenKey(dir, "stack");
         const stranger = tokenKey(dir, "other");
@@ -187,41 +199,31 @@ describe("L2 real tools accept the rendered configs", function () {
         const registry = renderNode(spec, spec.nodes[0], shared, "prod").find((c) => c.component === "registry")!;
         const doc = YAML.parse(fileOf(registry, "/etc/registry/config.yml"));
         // In-container paths and the fixed port, rewritten for this host:
-        const port = await freePort();
         doc.storage.filesystem.rootdirectory = path.join(dir, "storage");
         doc.auth.token.rootcertbundle = path.join(dir, "root.crt");
-        doc.http.addr = `127.0.0.1:${port}`;
-        doc.http.debug.addr = `127.0.0.1:${await freePort()}`;
         fs.writeFileSync(path.join(dir, "root.crt"), fileOf(registry, "/etc/registry/root.crt"));
-        fs.writeFileSync(path.join(dir, "config.yml"), YAML.stringify(doc));
-        const reg = spawn(bin("docker-registry"), ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
-        processes.push(reg);
-        let log = "";
-        reg.stderr!.on("data", (d) => (log += d));
+        const served = await serveRegistry(doc, dir, processes);
+        const { port } = served;
         const url = `http://127.0.0.1:${port}/v2/`;
-        let res: Response | undefined;
-        for (let i = 0; i < 100 && !res; i++) {
-            res = await fetch(url).catch(() => undefined);
-            if (!res) await new Promise((r) => setTimeout(r, 100));
-        }
-        assert.strictEqual(res?.status, 401, `registry did not answer 401:\n${log}`);
-        assert.strictEqual(res!.headers.get("www-authenticate"), `Bearer realm="https://harbor.example.com/service/token",service="harbor-registry"`);
+        const res = served.first;
+        assert.strictEqual(res.status, 401, `registry did not answer 401:\n${served.log()}`);
+        assert.strictEqual(res.headers.get("www-authenticate"), `Bearer realm="https://harbor.example.com/service/token",service="harbor-registry"`);
         const bearer = (k: TokenKey, scope: string) => ({ Authorization: `Bearer ${signToken(k, scope)}` });
-        assert.strictEqual((await fetch(url, { headers: bearer(token, "") })).status, 200, log);
+        assert.strictEqual((await fetch(url, { headers: bearer(token, "") })).status, 200, served.log());
         assert.strictEqual((await fetch(url, { headers: bearer(stranger, "") })).status, 401, "a token signed by another key is refused");
         // A blob upload and a HEAD on it exercise the storage and the Redis layer cache with the password.
         const push = bearer(token, "repository:library/t:push,pull");
         const up = await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/uploads/`, { method: "POST", headers: push });
-        assert.strictEqual(up.status, 202, log);
+        assert.strictEqual(up.status, 202, served.log());
         const blob = Buffer.from("harbor-ha v1 layer");
-        const digest = `sha256:${require("crypto").createHash("sha256").update(blob).digest("hex")}`;
+        const digest = `sha256:${crypto.createHash("sha256").update(blob).digest("hex")}`;
         const loc = new URL(up.headers.get("location")!, url);
         loc.searchParams.set("digest", digest);
-        assert.strictEqual((await fetch(loc, { method: "PUT", headers: { ...push, "Content-Type": "application/octet-stream" }, body: blob })).status, 201, log);
-        assert.strictEqual((await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/${digest}`, { method: "HEAD", headers: push })).status, 200, log);
+        assert.strictEqual((await fetch(loc, { method: "PUT", headers: { ...push, "Content-Type": "application/octet-stream" }, body: blob })).status, 201, served.log());
+        assert.strictEqual((await fetch(`http://127.0.0.1:${port}/v2/library/t/blobs/${digest}`, { method: "HEAD", headers: push })).status, 200, served.log());
         // The descriptor cache wrote to Redis with the password, in the registry's DB index.
         const keys = run(tool("redis-cli", "services"), ["-p", String(redisPort), "-a", redisPassword, "--no-auth-warning", "-n", String(doc.redis.db), "--scan"]);
-        assert.match(keys.stdout, new RegExp(digest), `no cached descriptor in Redis DB ${doc.redis.db}: ${keys.stdout}${keys.stderr}\n${log}`);
+        assert.match(keys.stdout, new RegExp(digest), `no cached descriptor in Redis DB ${doc.redis.db}: ${keys.stdout}${keys.stderr}\n${served.log()}`);
     });
 
     it("keepalived -t accepts the rendered keepalived.conf", () => {

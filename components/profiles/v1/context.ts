@@ -7,8 +7,8 @@
 import { ClusterSpec, NodeSpec } from "../../config/spec";
 import { NodePaths, nodePaths } from "../../paths";
 import { addressAt } from "../address";
-import { ContainerFile, ContainerSpec, SharedValues } from "../types";
-import { syslogTo } from "../v2/context";
+import { ContainerSpec, SharedValues } from "../types";
+import { file, health, syslogTo } from "../v2/context";
 import { V1LineFacts, v1LineOf } from "./releases";
 
 export type V1Component = "log" | "registry" | "adminserver" | "ui" | "jobservice" | "proxy";
@@ -74,14 +74,8 @@ export function container(ctx: V1Context, component: V1Component, parts: Parts):
     };
 }
 
-export function file(path: string, content: string, secret = false, mode = 0o444): ContainerFile {
-    return { path, content, mode, secret };
-}
-
-/** Same cadence as the 2.x profile (v2/context.ts `health`): a node's start chain stays quick. */
-export function health(cmd: string): ContainerSpec["healthcheck"] {
-    return { test: ["CMD-SHELL", cmd], interval: "5s", timeout: "5s", retries: 3, startPeriod: "30s" };
-}
+/** The same file and health-check helpers as 2.x (one cadence for every profile's start chain). */
+export { file, health };
 
 /** Internal URL of a 1.x app component on the node's network (1.1 listens on 80: no port in Harbor's URLs). */
 export function appUrl(ctx: V1Context, component: "ui" | "adminserver" | "jobservice"): string {
