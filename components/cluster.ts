@@ -14,16 +14,19 @@ import { ClusterSecrets } from "./cluster-secrets";
 import { ClusterSpec, NodeSpec } from "./config/spec";
 import { wireDataServices } from "./data-services";
 import { EndpointTls } from "./endpoint-tls";
-import { HarborNode, renderNode } from "./harbor-node";
+import { HarborNode, placeholderShared, renderNode } from "./harbor-node";
 import { HostPrep } from "./host-prep";
 import { balancerHosts, lbBackends, LoadBalancerMember, localInstanceOf, vrrpPeerEntry } from "./load-balancer";
 import { verifyCluster } from "./verify";
 import { drainNode, gateNode, nodeFingerprint, retireNode } from "./node-rollout";
 import { profileOf } from "./profiles";
-import { rolloutWaves } from "./rollout";
+import { rolloutWaves, upgradeWaves } from "./rollout";
+import { wireUpgrade } from "./upgrade";
+import { changesVersion, UpgradePlan } from "./upgrade/plan";
 import { nodePaths } from "./paths";
 import { SharedValues } from "./profiles/types";
 import { SshHostKey } from "./ssh-host-key";
+import { DEV_SERVICES } from "./config/defaults";
 import { dockerProvider, NodeAccess } from "./transport";
 
 export interface HarborClusterArgs {
@@ -31,6 +34,8 @@ export interface HarborClusterArgs {
     spec: ClusterSpec;
     /** Stack name; stable identifiers derive from it. */
     stack: string;
+    /** What this run does to the Harbor version (upgrade/plan.ts); default: a first deployment. */
+    upgrade?: UpgradePlan;
 }
 
 export class HarborCluster extends pulumi.ComponentResource {
@@ -39,6 +44,11 @@ export class HarborCluster extends pulumi.ComponentResource {
     public readonly tokenCertificate: pulumi.Output<string>;
     public readonly adminPassword: pulumi.Output<string>;
     public readonly nodes: HarborNode[] = [];
+    /** The release the whole cluster runs, known once an upgrade's last step is done. */
+    public readonly harborVersion: pulumi.Output<string>;
+    /** The dump taken before this version's migration ("" when none was needed). */
+    public readonly backupPath: pulumi.Output<string>;
+    public readonly backupSha256: pulumi.Output<string>;
 
     constructor(name: string, args: HarborClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("harbor-ha:index:HarborCluster", name, {}, opts);
@@ -104,20 +114,33 @@ export class HarborCluster extends pulumi.ComponentResource {
                 }),
         );
         const accessOf = (n: NodeSpec): NodeAccess => ({ node: n, ssh: spec.ssh, privateKey, hostKey: hostKeys.get(n.name) });
+        // Rendered once per node: the drain's fingerprint, the containers and the migrator read the same render.
+        const renders = new Map(spec.nodes.map((n) => [n.name, pulumi.secret(sharedValuesFor(n).apply((s) => renderNode(spec, n, s, args.stack)))]));
+        const extraNetworks = (n: NodeSpec) => (n.transport === "local" && data.devNetwork ? [data.devNetwork] : []);
+
+        const plan = args.upgrade ?? { kind: "install", to: spec.harbor.version };
+        const waves = changesVersion(plan) ? upgradeWaves(spec.nodes, spec.rollout.maxUnavailable) : rolloutWaves(spec.nodes, spec.rollout.maxUnavailable);
+        const first = waves[0][0];
+        const upgrade = wireUpgrade(name, {
+            spec, profile, plan, stack: args.stack, parent: this, commandProvider,
+            migrateOn: { access: accessOf(first), rendered: renders.get(first.name)!, shape: renderNode(spec, first, placeholderShared(spec, hasCa), args.stack) },
+            extraNetworks: first.transport === "local" && spec.devServices.enabled ? [DEV_SERVICES.network] : [],
+            jobserviceSecret: secrets.jobserviceSecret, databasePassword: data.databasePassword,
+            caCertificate: hasCa ? endpoint.caCertificate : undefined, after: data.ready,
+        });
         // Rolling waves (components/rollout.ts): a node's drain waits for the previous wave's gates.
         /** Per node, what its balancer waits for (and is deleted before): its gate and retire steps. */
         const afterHarbor = new Map<string, pulumi.Resource[]>();
         const fingerprints = new Map<string, pulumi.Output<string>>();
         /** Every gate and balancer: the verification runs once all of them are done. */
         const converged: pulumi.Resource[] = [];
-        let previousWave: pulumi.Resource[] = [];
-        for (const wave of rolloutWaves(spec.nodes, spec.rollout.maxUnavailable)) {
+        let previousWave: pulumi.Resource[] = upgrade.beforeWaves;
+        for (const wave of waves) {
             const thisWave: pulumi.Resource[] = [];
             for (const node of wave) {
                 const access = accessOf(node);
                 const np = { parent: this, provider: commandProvider };
-                // Rendered once: the drain's fingerprint and the containers read the same render.
-                const rendered = pulumi.secret(sharedValuesFor(node).apply((s) => renderNode(spec, node, s, args.stack)));
+                const rendered = renders.get(node.name)!;
                 const fingerprint = nodeFingerprint(rendered, spec, node, spec.secrets.cephKey);
                 fingerprints.set(node.name, fingerprint);
                 const drain = drainNode(`${node.name}-drain`, { spec, access, fingerprint, after: previousWave }, np);
@@ -133,7 +156,7 @@ export class HarborCluster extends pulumi.ComponentResource {
                     `${node.name}-harbor`,
                     {
                         spec, node, provider, rendered, hasCaCertificate: hasCa, stack: args.stack,
-                        extraNetworks: node.transport === "local" && data.devNetwork ? [data.devNetwork] : [],
+                        extraNetworks: extraNetworks(node),
                         dependsOn: [drain, prep, ...data.ready],
                     },
                     p,
@@ -180,8 +203,10 @@ export class HarborCluster extends pulumi.ComponentResource {
             }
         }
 
+        // After every gate and balancer; the checks come after it: the canary pushes.
+        const lift = upgrade.lift(converged);
         verifyCluster(name, {
-            spec, fingerprints, adminPassword: secrets.adminPassword, after: converged, parent: this, randomProvider,
+            spec, fingerprints, adminPassword: secrets.adminPassword, after: [...converged, lift], parent: this, randomProvider,
             caCertificate: hasCa ? endpoint.caCertificate : undefined,
         });
 
@@ -189,6 +214,9 @@ export class HarborCluster extends pulumi.ComponentResource {
         this.caCertificate = endpoint.caCertificate;
         this.tokenCertificate = secrets.tokenCertificate;
         this.adminPassword = secrets.adminPassword;
+        this.harborVersion = lift.version;
+        this.backupPath = upgrade.backup.path;
+        this.backupSha256 = upgrade.backup.sha256;
         this.registerOutputs({ externalUrl: this.externalUrl, caCertificate: this.caCertificate });
     }
 }

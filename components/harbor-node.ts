@@ -105,6 +105,7 @@ export class HarborNode extends pulumi.ComponentResource {
                     image: image.imageId,
                     hostname: c.hostname,
                     user: c.user,
+                    entrypoints: c.entrypoint,
                     envs,
                     uploads,
                     mounts: c.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),

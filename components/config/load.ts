@@ -244,6 +244,7 @@ function buildSpec(project: string, p: Parsed, raw: RawConfig, secrets: SecretIn
         },
         devServices: p.devServices,
         verify: { canary: p.verify.canary ?? atLeast(h.version, SETTING_SINCE["verify.canary"]), project: p.verify.project },
+        upgrade: p.upgrade,
         trivy: p.trivy,
         proxy: p.proxy,
         trustedCaCertificates: raw.values[`${project}:trustedCaCertificates`],

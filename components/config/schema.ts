@@ -276,6 +276,27 @@ export const verifySchema = z
     })
     .strict();
 
+/** What a change of harbor.version does besides the rolling waves (README "Upgrading Harbor"). */
+export const upgradeSchema = z
+    .object({
+        backup: z
+            .object({
+                /** Dump Harbor's database before its schema changes (pg_dump -Fc, or mysqldump for 1.x). */
+                enabled: z.boolean().default(true),
+                /** On the machine running Pulumi; relative paths are from the project directory. */
+                directory: z.string().min(1).default("backups"),
+            })
+            .strict()
+            .default({}),
+        /** Harbor read-only from before the migration until the last wave is healthy. */
+        readOnly: z.boolean().default(true),
+        /** Only after restoring the dump taken before the upgrade: lets harbor.version go back. */
+        allowDowngrade: z.boolean().default(false),
+        /** Upper bound for the one-shot schema migration. */
+        migrateTimeoutSeconds: z.number().int().min(60).max(86400).default(3600),
+    })
+    .strict();
+
 export const devServicesSchema = z
     .object({
         enabled: z.boolean().default(false),
@@ -335,6 +356,7 @@ export const plainKeys = {
     tls: tlsSchema.default({}),
     devServices: devServicesSchema.default({}),
     verify: verifySchema.default({}),
+    upgrade: upgradeSchema.default({}),
     trivy: trivySchema.default({}),
     proxy: proxySchema.default({}),
 } as const;

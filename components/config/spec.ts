@@ -127,6 +127,13 @@ export interface VerifySpec {
     project: string;
 }
 
+export interface UpgradeSpec {
+    backup: { enabled: boolean; directory: string };
+    readOnly: boolean;
+    allowDowngrade: boolean;
+    migrateTimeoutSeconds: number;
+}
+
 export interface DevServicesSpec {
     enabled: boolean;
     postgresImage: string;
@@ -178,6 +185,7 @@ export interface ClusterSpec {
     tls: TlsSpec;
     devServices: DevServicesSpec;
     verify: VerifySpec;
+    upgrade: UpgradeSpec;
     trivy: TrivySpec;
     proxy: ProxySpec;
     /**

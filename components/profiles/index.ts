@@ -12,6 +12,8 @@ import { V1_LINES, V1Line } from "./v1/releases";
 import { renderV2Node } from "./v2";
 import { v2NodeProbes } from "./v2/probes";
 import { SUPPORTED_RELEASES as V2_RELEASES } from "./v2/releases";
+import { v2UpgradePath } from "./v2/upgrade-path";
+import { ONE_SHOT_MIGRATION_SINCE } from "./v2/core";
 
 /**
  * Settings some release lines cannot carry. A profile that lacks one says why; config loading
@@ -45,6 +47,24 @@ export interface HarborProfile {
     probes(spec: ClusterSpec, node: NodeSpec): NodeProbe[];
     /** Host directories only this profile's containers mount, beyond the common NodePaths ones. */
     hostDirs(paths: NodePaths): string[];
+    /** How a change of harbor.version within this line is carried out (components/upgrade). */
+    upgrade: UpgradeTraits;
+}
+
+export interface UpgradeTraits {
+    /**
+     * From this release on the schema is migrated by one one-shot `harbor_core -mode=migrate`
+     * and every core runs `-mode=skip-migrate` (the flag arrived in v2.5.0, src/core/main.go);
+     * undefined: the line has no in-core migration to coordinate.
+     */
+    oneShotMigrationSince?: string;
+    /** Whether the line has a read-only mode harbor-ha can switch with the stack's own secret. */
+    readOnlyWindow: boolean;
+    /**
+     * Releases a one-step upgrade may come from, as a rule text and a check. Harbor's own guides
+     * say which older versions each release migrates from.
+     */
+    supportsPath(from: string, to: string): string | undefined;
 }
 
 const V2: HarborProfile = {
@@ -58,6 +78,11 @@ const V2: HarborProfile = {
     render: renderV2Node,
     probes: v2NodeProbes,
     hostDirs: () => [],
+    upgrade: {
+        oneShotMigrationSince: ONE_SHOT_MIGRATION_SINCE,
+        readOnlyWindow: true,
+        supportsPath: v2UpgradePath,
+    },
 };
 
 /** Harbor 1.x (MySQL era): what the line cannot do that the 2.x profile offers. */
@@ -86,6 +111,14 @@ const V1_PROFILES: HarborProfile[] = V1_LINES.map((line) => ({
     render: renderV1Node,
     probes: v1NodeProbes,
     hostDirs: (paths) => (line.configStore === "json-file" ? [paths.adminserverConfig] : []),
+    upgrade: {
+        oneShotMigrationSince: undefined,
+        // 1.x's read-only flag is switched through the admin's own API login only.
+        readOnlyWindow: false,
+        // registry.sql is byte-identical across v1.5.0-v1.5.4 and across v1.1.0-v1.1.2 (git diff
+        // of the tags): patch upgrades within a line change images, never the schema.
+        supportsPath: () => undefined,
+    },
 }));
 
 export const PROFILES: readonly HarborProfile[] = [V2, ...V1_PROFILES];

@@ -92,6 +92,8 @@ export interface ContainerSpec {
     user?: string;
     hostname?: string;
     command?: string[];
+    /** Replaces the image's entrypoint; undefined = the image's own. */
+    entrypoint?: string[];
     /**
      * Linux capabilities exactly as the provider's Docker client sends them and the daemon reads
      * them back (`CAP_` prefix, upper case, sorted, unique; `ALL` as is): see v2.ts `caps`.

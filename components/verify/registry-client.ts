@@ -210,6 +210,19 @@ export async function harborApi(ep: Endpoint, user: string, password: string, st
     return expectStatus(step, ep, expect, method, `/api/v2.0${p}`, headers, body);
 }
 
+/**
+ * A Harbor API call as a solution user: `Authorization: Harbor-Secret <secret>` with the stack's
+ * JOBSERVICE_SECRET, which core's secret store maps to the jobservice user
+ * (src/lib/config/systemconfig.go initSecretStore) and whose security context may do anything
+ * (src/common/security/secret/context.go Can), unlike an admin login it survives a password
+ * change in the UI.
+ */
+export async function harborSecretApi(ep: Endpoint, secret: string, step: string, method: string, p: string, expect: number[], json?: unknown): Promise<HttpAnswer> {
+    const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
+    const headers: Record<string, string> = { Authorization: `Harbor-Secret ${secret}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) };
+    return expectStatus(step, ep, expect, method, `/api/v2.0${p}`, headers, body);
+}
+
 /** Worth another try: nothing answered, or the server failed (5xx), e.g. a VIP just being claimed. */
 export function isTransient(e: unknown): boolean {
     return isRegistryError(e) && (e.status === 0 || e.status >= 500);

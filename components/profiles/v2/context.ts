@@ -70,7 +70,7 @@ const LOG_SINK_LOG: ContainerSpec["log"] = { driver: "json-file", options: { "ma
 
 type Base = Omit<ContainerSpec, "env" | "secretEnv" | "files" | "mounts" | "ports" | "healthcheck" | "after">;
 type Parts = Pick<ContainerSpec, "files" | "mounts" | "ports" | "healthcheck" | "after"> &
-    Partial<Pick<ContainerSpec, "hostname" | "command">> & { env?: Record<string, string>; secretEnv?: string[] };
+    Partial<Pick<ContainerSpec, "hostname" | "command" | "entrypoint">> & { env?: Record<string, string>; secretEnv?: string[] };
 
 /**
  * One component's ContainerSpec: the common parts plus the renderer's own. The env is cut to the

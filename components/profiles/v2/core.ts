@@ -3,6 +3,7 @@
  * are cut by releases.ts. Core migrates the schema on start, so it waits for registry,
  * registryctl and portal, and jobservice waits for it.
  */
+import { atLeast } from "../version";
 import * as crypto from "crypto";
 import { ClusterSpec } from "../../config/spec";
 import { renderTemplate } from "../../render/template";
@@ -102,9 +103,20 @@ function coreEnv(ctx: V2Context): Record<string, string> {
     return env;
 }
 
+/**
+ * From v2.5.0 core takes `-mode=normal|migrate|skip-migrate` (src/core/main.go). harbor-ha runs
+ * the schema migration once, as a one-shot `-mode=migrate` (components/scripts/upgrade.ts), and
+ * every core with `skip-migrate`: no core changes the schema when it starts, so cores of two
+ * versions never race over it. The image's entrypoint.sh (install_cert.sh, then harbor_core)
+ * passes no arguments, hence its two steps here.
+ */
+export const ONE_SHOT_MIGRATION_SINCE = "v2.5.0";
+export const coreEntrypoint = (mode: "migrate" | "skip-migrate") => ["/bin/sh", "-c", `/harbor/install_cert.sh && exec /harbor/harbor_core -mode=${mode}`];
+
 export function renderCore(ctx: V2Context): ContainerSpec {
     const { shared, paths } = ctx;
     return container(ctx, "core", {
+        entrypoint: atLeast(ctx.spec.harbor.version, ONE_SHOT_MIGRATION_SINCE) ? coreEntrypoint("skip-migrate") : undefined,
         env: coreEnv(ctx),
         secretEnv: [
             "_REDIS_URL_CORE", "_REDIS_URL_REG", "_REDIS_URL_HARBOR", "_REDIS_URL_CACHE_LAYER", "POSTGRESQL_PASSWORD",
