@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HarborCluster } from "../../components/cluster";
+import { DeployedRelease, planUpgrade } from "../../components/upgrade/plan";
 import { loadClusterSpec, RawConfig } from "../../components/config/load";
 import { ClusterSpec } from "../../components/config/spec";
 import { testHostKey } from "./fixtures";
@@ -73,7 +74,8 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
 }
 
 /** Evaluates HarborCluster for a raw stack config; resolves once every resource is registered. */
-export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<Evaluation> {
+/** `deployed`: what the stack's previous run recorded (default: nothing, a first deployment). */
+export async function evaluateCluster(raw: RawConfig, stack = "prod", deployed: DeployedRelease = { deployed: false }): Promise<Evaluation> {
     // The program writes its own known_hosts files: keep them out of the tester's home.
     process.env.HARBOR_HA_STATE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "hha-state-"));
     const resources: CapturedResource[] = [];
@@ -98,7 +100,7 @@ export async function evaluateCluster(raw: RawConfig, stack = "prod"): Promise<E
         false,
     );
     const spec = loadClusterSpec(raw);
-    const cluster = new HarborCluster("harbor", { spec, stack }, {
+    const cluster = new HarborCluster("harbor", { spec, stack, upgrade: planUpgrade(spec, deployed) }, {
         transformations: [
             (a) => {
                 const key = `${a.type}::${a.name}`;
