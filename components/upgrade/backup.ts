@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { diffFields } from "../database/dynamic-diff";
 import type { DbServer, DbTarget } from "../database/types";
+import { oneLineError } from "../one-line-error";
 import { dumpDatabase } from "./dump";
 import type { UpgradeKind } from "./plan";
 
@@ -45,7 +46,9 @@ export async function takeBackup(p: DatabaseBackupProps): Promise<BackupRecord> 
     if (p.kind === "steady") return none(`harbor.version unchanged (${p.to})`);
     if (!p.enabled) return none("upgrade.backup.enabled is false");
     const now = new Date();
-    const dump = await dumpDatabase({ server: p.server, target: p.target, password: p.password ?? "", directory: p.directory, baseName: backupBaseName(p, now) });
+    const dump = await dumpDatabase({ server: p.server, target: p.target, password: p.password ?? "", directory: p.directory, baseName: backupBaseName(p, now) }).catch((e: Error) => {
+        throw oneLineError(`${e.message}; the change to ${p.to} stopped before anything was frozen or migrated (Harbor still runs ${p.from || "the deployed release"}): fix this and run pulumi up again, or set upgrade.backup.enabled: false`);
+    });
     return { skipped: "", path: dump.path, sha256: dump.sha256, bytes: dump.bytes, takenAt: now.toISOString() };
 }
 
