@@ -210,3 +210,22 @@ export function nonSameChanges(changes: Record<string, number> | undefined): Rec
     }
     return out;
 }
+
+/**
+ * The project's own program (Pulumi.yaml, index.ts, components/, templates/) in a throwaway
+ * directory of links, with a stack on a file:// backend there: the stack's config file is
+ * written beside the links, never into the repository.
+ */
+export async function projectStack(stackName: string): Promise<ScratchStack> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harbor-ha-project-"));
+    const programDir = path.join(dir, "program");
+    const backendDir = path.join(dir, "backend");
+    const outDir = path.join(dir, "out");
+    for (const d of [programDir, backendDir, outDir]) fs.mkdirSync(d);
+    for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "templates", "node_modules"])
+        fs.symlinkSync(path.join(REPO_ROOT, entry), path.join(programDir, entry));
+    const envVars = engineEnv({ PULUMI_BACKEND_URL: `file://${backendDir}`, PULUMI_CONFIG_PASSPHRASE: `project-${path.basename(dir)}` });
+    const pulumiCommand = await PulumiCommand.get({ root: TOOLCHAIN_ROOT, skipVersionCheck: true });
+    const stack = await LocalWorkspace.createStack({ stackName, workDir: programDir }, { pulumiCommand, envVars, pulumiHome: PULUMI_HOME, secretsProvider: "passphrase" });
+    return { stack, dir, programDir, backendDir, outDir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
