@@ -6,7 +6,9 @@
  *   Harbor's own "The system is in read only mode" 403) and starts ./watchdog.ts;
  * - `ReadOnlyLift`, after the last wave's gates and balancers: puts the setting back.
  * Both go through the balancer with the stack's jobservice secret (./config-api.ts). A failed
- * `up` between the two leaves the lift to the watchdog, which acts when this `up` ends.
+ * `up` between the two leaves the lift to the watchdog, which acts when this `up` ends; the
+ * retry opens the window again (the backup is not taken again: the first one is from before
+ * the migration).
  */
 import * as os from "os";
 import * as path from "path";
@@ -61,7 +63,12 @@ const strip = <T extends { secret?: string }>(p: T) => {
 
 export const readOnlyWindowProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: ReadOnlyWindowProps, news: ReadOnlyWindowProps) {
-        return diffFields(olds, news, { replaceOn: ["to"], updateOn: [] });
+        const d = diffFields(olds, news, { replaceOn: ["to"], updateOn: [] });
+        // A run that still changes the version is a retry of one that failed (a finished one
+        // records the version, and the next run is "steady"): its watchdog has lifted the
+        // window, so the remaining waves need it again.
+        if (!d.changes && changesVersion({ kind: news.kind, to: news.to })) return { ...d, changes: true, replaces: ["kind"], stables: d.stables.filter((k) => k !== "kind") };
+        return d;
     },
     async create(inputs: ReadOnlyWindowProps) {
         const r = await openWindow(inputs, { pid: process.pid, pollMs: 1000, retryForMs: 10 * 60 * 1000 });

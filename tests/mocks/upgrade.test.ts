@@ -132,6 +132,12 @@ describe("L1 a Harbor version change in the graph (mocks)", function () {
             const moved = await provider.diff!("id", olds, next.one(dyn(type), name).inputs);
             assert.deepStrictEqual([moved.changes, moved.replaces], [true, ["to"]], `${name}: replaced for another version`);
         }
+        // A retry after a failed run (the version is not recorded yet, so it is an upgrade again):
+        // read-only again for the remaining waves, but the dump from before the migration stays.
+        const retry = await evaluate("retry", prodConfig(3, version("v2.15.2")), { deployed: true, version: "v2.14.1" });
+        const again = async (type: string, name: string, provider: typeof databaseBackupProvider) => (await provider.diff!("id", up.one(dyn(type), name).inputs, retry.one(dyn(type), name).inputs)).changes;
+        assert.strictEqual(await again("ReadOnlyWindow", "harbor-upgrade-2-read-only", readOnlyWindowProvider), true, "the retry opens the window again");
+        assert.strictEqual(await again("DatabaseBackup", "harbor-upgrade-1-backup", databaseBackupProvider), false, "the retry takes no second backup");
         assert.deepStrictEqual(steady.one(CMD, "harbor-upgrade-3-migrate").inputs.triggers, up.one(CMD, "harbor-upgrade-3-migrate").inputs.triggers);
         assert.notDeepStrictEqual(next.one(CMD, "harbor-upgrade-3-migrate").inputs.triggers, up.one(CMD, "harbor-upgrade-3-migrate").inputs.triggers);
         // Outside a version change, the ordinary rolling waves: node3 waits for node2's gate.
