@@ -12,6 +12,16 @@
  *   checks), the tcp ones accept and never answer, like a real core or jobservice waiting on a
  *   frozen Redis.
  *
+ * For the upgrade suite (only when the config names `sharedConfig`, the URL of a
+ * tests/support/harbor-config-standin.ts server on the lab host, which stands for the one
+ * database every core shares): Harbor's read-only switch (GET /api/v2.0/internalconfig, PUT
+ * /api/v2.0/configurations) is relayed there with its Authorization header and answered as it
+ * answers; any other write (POST/PUT/PATCH/DELETE) is answered with Harbor's read-only 403 while
+ * the shared switch is on (src/server/middleware/readonly/readonly.go), and with 201 and no body
+ * otherwise (a marker meaning "not refused", not a real Harbor answer). `/standin/node` also names
+ * the Harbor version the node "runs": the content of STANDIN_DIR/version, which the suite writes
+ * when it replaces the node's containers.
+ *
  * Switches (files in FLAGS_DIR on the node): `stop-<component>` closes that listener (connection
  * refused, as when the container is gone; `stop-proxy` also closes the client port), `stop-all`
  * closes everything (containers being replaced); `hang` with a number N inside makes the client
@@ -25,8 +35,11 @@ export const FLAGS_DIR = "/run/harbor-standin";
 export const STANDIN_DIR = "/etc/harbor-standin";
 
 export const STANDIN_PY = String.raw`#!/usr/bin/python3
-import json, os, socket, ssl, sys, threading, time
+import json, os, socket, ssl, sys, threading, time, urllib.request, urllib.error
 cfg = json.load(open(sys.argv[1]))
+SHARED = cfg.get("sharedConfig")
+VERSION_FILE = os.path.join(os.path.dirname(sys.argv[1]), "version")
+READ_ONLY_BODY = json.dumps({"errors": [{"code": "DENIED", "message": "The system is in read only mode. Any modification is prohibited."}]}).encode()
 FLAGS = cfg["flags"]
 NODE = socket.gethostname()
 HEALTHY = open(cfg["healthyBody"], "rb").read()
@@ -43,7 +56,7 @@ def hanging():
         return False
 
 def respond(conn, status, body, ctype):
-    head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n" % (status, "OK" if status == 200 else "Not Found", ctype, len(body))
+    head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n" % (status, {200: "OK", 201: "Created", 401: "Unauthorized", 403: "Forbidden"}.get(status, "Not Found"), ctype, len(body))
     if ctype == "application/json":
         head += "Set-Cookie: sid=standin; Path=/; HttpOnly\r\n"
     conn.sendall(head.encode() + b"\r\n" + body)
@@ -55,20 +68,60 @@ def read_request(conn):
         if not d:
             return None
         data += d
-    return data.split(b" ")[1].decode() if b" " in data else "/"
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    headers = {}
+    for l in lines[1:]:
+        k, _, v = l.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    want = int(headers.get("content-length", "0") or "0")
+    while len(body) < want:
+        d = conn.recv(4096)
+        if not d:
+            break
+        body += d
+    return (parts[0], parts[1] if len(parts) > 1 else "/", headers, body)
+
+def shared(method, path, headers, body):
+    req = urllib.request.Request(SHARED + path, data=body if method != "GET" else None, method=method)
+    for k in ("authorization", "content-type"):
+        if k in headers:
+            req.add_header(k, headers[k])
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+def version():
+    try:
+        return open(VERSION_FILE).read().strip()
+    except OSError:
+        return ""
 
 def serve_http(conn, traffic):
     try:
-        path = read_request(conn)
-        if path is None:
+        req = read_request(conn)
+        if req is None:
             return
+        method, path, headers, body = req
         if traffic:
             while hanging():
                 time.sleep(0.1)
             if path == "/api/v2.0/health":
                 respond(conn, 200, HEALTHY, "application/json")
             elif path == "/standin/node":
-                respond(conn, 200, json.dumps({"node": NODE}).encode(), "application/json")
+                respond(conn, 200, json.dumps({"node": NODE, "version": version()}).encode(), "application/json")
+            elif SHARED and path in ("/api/v2.0/internalconfig", "/api/v2.0/configurations"):
+                status, answer = shared(method, path, headers, body)
+                respond(conn, status, answer, "application/json")
+            elif SHARED and method in ("POST", "PUT", "PATCH", "DELETE"):
+                ro = json.loads(shared("GET", "/standin/read-only", {}, b"")[1]).get("read_only")
+                if ro:
+                    respond(conn, 403, READ_ONLY_BODY, "application/json")
+                else:
+                    respond(conn, 201, b"", "text/plain")
             else:
                 respond(conn, 404, b"", "text/plain")
         else:
@@ -151,6 +204,8 @@ export interface StandinConfig {
     key: string;
     trafficPort: number;
     probes: NodeProbe[];
+    /** Upgrade suite: URL of the shared read-only switch on the lab host (see above). */
+    sharedConfig?: string;
 }
 
 /** `addresses`: the components' fixed addresses, put on loopback at every start (a rebooted node has none). */

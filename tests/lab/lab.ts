@@ -9,6 +9,7 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { q } from "../../components/scripts/shell";
 
 export const LAB_SCRIPT = path.join(__dirname, "lab.sh");
 
@@ -356,4 +357,13 @@ export async function waitForNode(ref: NodeRef, timeoutMs = 120_000): Promise<vo
 
 export function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The lab's base image (Debian minbase), loaded into the node's own dockerd. */
+export async function loadBaseImage(node: string): Promise<string> {
+    const img = (await host("docker", ["images", "harbor-ha-lab/base", "--format", "{{.Repository}}:{{.Tag}}"])).stdout.trim().split("\n")[0];
+    if (!img) throw new Error("no harbor-ha-lab/base image: run tests/lab/lab.sh build");
+    const have = await ssh(node, `docker image inspect ${q(img)} >/dev/null 2>&1`, { check: false });
+    if (have.code !== 0) await host("sh", ["-c", `docker save ${q(img)} | docker exec -i ${q(labNode(node).container)} docker load -q`], { timeoutMs: 300_000 });
+    return img;
 }

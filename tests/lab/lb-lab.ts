@@ -20,6 +20,8 @@ export interface Req {
     doneAt: number;
     ok: boolean;
     node?: string;
+    /** The Harbor version the answering node's stand-in says it runs (upgrade suite). */
+    version?: string;
     error?: string;
 }
 
@@ -44,7 +46,8 @@ export class VipClient {
                     res.on("data", (d) => (body += d));
                     res.on("end", () => {
                         try {
-                            done({ ok: res.statusCode === 200, node: JSON.parse(body).node });
+                            const j = JSON.parse(body) as { node?: string; version?: string };
+                            done({ ok: res.statusCode === 200, node: j.node, version: j.version });
                         } catch {
                             done({ ok: false, error: `bad body ${body.slice(0, 80)}` });
                         }
@@ -91,8 +94,17 @@ export function longestGap(reqs: Req[]): number {
     return gap;
 }
 
+export interface StandinOptions {
+    /** Upgrade suite: the shared read-only switch on the lab host (harbor-standin.ts). */
+    sharedConfig?: string;
+    /** One certificate and key for every node (PEM), so a client can verify it; default: one self-signed per node. */
+    tls?: { cert: string; key: string };
+    /** The version each node's stand-in reports at first. */
+    version?: string;
+}
+
 /** The stand-in on every lab node, at the addresses and ports the program's config gives it. */
-export async function installStandins(prog: LabProgram): Promise<void> {
+export async function installStandins(prog: LabProgram, opts: StandinOptions = {}): Promise<void> {
     const spec = prog.ev.spec;
     if (spec.harbor.protocol !== "https") throw new Error("the stand-in serves https like the default config");
     await Promise.all(
@@ -101,9 +113,14 @@ export async function installStandins(prog: LabProgram): Promise<void> {
             const probes = v2NodeProbes(spec, node);
             const cfg: StandinConfig = {
                 flags: FLAGS_DIR, healthyBody: `${STANDIN_DIR}/healthy.json`, cert: `${STANDIN_DIR}/cert.pem`, key: `${STANDIN_DIR}/key.pem`,
-                trafficPort: node.httpsPort, probes,
+                trafficPort: node.httpsPort, probes, sharedConfig: opts.sharedConfig,
             };
-            await ssh(n, `mkdir -p ${STANDIN_DIR} ${FLAGS_DIR} /usr/local/lib; rm -f ${FLAGS_DIR}/*`);
+            await ssh(n, `mkdir -p ${STANDIN_DIR} ${FLAGS_DIR} /usr/local/lib; rm -f ${FLAGS_DIR}/* ${STANDIN_DIR}/version`);
+            if (opts.tls) {
+                await copyToNode(n, `${STANDIN_DIR}/cert.pem`, opts.tls.cert);
+                await copyToNode(n, `${STANDIN_DIR}/key.pem`, opts.tls.key);
+            }
+            if (opts.version) await copyToNode(n, `${STANDIN_DIR}/version`, opts.version);
             await copyToNode(n, "/usr/local/lib/harbor-standin.py", STANDIN_PY);
             await copyToNode(n, `${STANDIN_DIR}/healthy.json`, HEALTHY_BODY);
             await copyToNode(n, `${STANDIN_DIR}/config.json`, JSON.stringify(cfg));

@@ -19,19 +19,10 @@ import { q } from "../../components/scripts/shell";
 import { loadClusterSpec } from "../../components/config/load";
 import { prodSecrets, raw } from "../support/fixtures";
 import { describeLab } from "./fixture";
-import { host, killNode, labNode, sleep, sshOut, ssh, startNode } from "./lab";
+import { killNode, loadBaseImage, sleep, sshOut, ssh, startNode } from "./lab";
 import { labStackConfig } from "./program";
 
 const NET = "node1-harbor";
-
-/** The lab's base image (Debian minbase), loaded into the node's own dockerd. */
-async function loadBaseImage(node: string): Promise<string> {
-    const img = (await host("docker", ["images", "harbor-ha-lab/base", "--format", "{{.Repository}}:{{.Tag}}"])).stdout.trim().split("\n")[0];
-    assert.ok(img, "harbor-ha-lab/base image (tests/lab/lab.sh build)");
-    const have = await ssh(node, `docker image inspect ${q(img)} >/dev/null 2>&1`, { check: false });
-    if (have.code !== 0) await host("sh", ["-c", `docker save ${q(img)} | docker exec -i ${q(labNode(node).container)} docker load -q`], { timeoutMs: 300_000 });
-    return img;
-}
 
 /** docker CLI calls equal to the provider's API calls for one ContainerSpec (see file comment). */
 function providerCalls(c: ContainerSpec, image: string, networkMode: string): string {

@@ -5,6 +5,7 @@
  * run it over SSH on the node its `connection.host` names. Nothing here re-creates a script.
  */
 import { prodConfig, prodSecrets, raw } from "../support/fixtures";
+import { DeployedRelease } from "../../components/upgrade/plan";
 import { CapturedResource, evaluateCluster, Evaluation } from "../support/mock-capture";
 import { cephClientKey, labCeph, labHostKey, labInfo, labNode, LabNode, ssh, SshOptions, SshResult } from "./lab";
 
@@ -23,9 +24,12 @@ export function labStackConfig(overrides: Record<string, unknown> = {}): Record<
     });
 }
 
-/** Evaluate the program for the lab; `cephKey` defaults to the lab's real restricted key. */
-export async function evaluateForLab(overrides: Record<string, unknown> = {}, cephKey = cephClientKey()): Promise<LabProgram> {
-    return new LabProgram(await evaluateCluster(raw(labStackConfig(overrides), { ...prodSecrets, cephKey })));
+/**
+ * Evaluate the program for the lab; `cephKey` defaults to the lab's real restricted key,
+ * `deployed` (what the stack recorded last time) to a first deployment.
+ */
+export async function evaluateForLab(overrides: Record<string, unknown> = {}, cephKey = cephClientKey(), deployed?: DeployedRelease): Promise<LabProgram> {
+    return new LabProgram(await evaluateCluster(raw(labStackConfig(overrides), { ...prodSecrets, cephKey }), "prod", deployed));
 }
 
 export type Phase = "create" | "update" | "delete";

@@ -13,7 +13,8 @@
  * - while read_only is on, a write to any other path: 403 {"errors":[{"code":"DENIED",
  *   "message":"The system is in read only mode. Any modification is prohibited."}]}
  *   (src/server/middleware/readonly/readonly.go; DENIED -> 403 in src/lib/http/error.go).
- * It records every switch it was asked for, in order.
+ * It records every switch it was asked for, in order. `GET /standin/read-only` (test-only, no
+ * auth) tells the lab's node stand-ins whether to refuse writes.
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -31,13 +32,14 @@ const json = (res: http.ServerResponse, status: number, body?: unknown) => {
     res.end(body === undefined ? "" : JSON.stringify(body));
 };
 
-export async function startConfigStandin(jobserviceSecret: string, readOnly = false): Promise<ConfigStandin> {
+export async function startConfigStandin(jobserviceSecret: string, readOnly = false, host = "127.0.0.1"): Promise<ConfigStandin> {
     const state: ConfigStandin = { address: "", readOnly, switches: [], close: async () => undefined };
     const server = http.createServer((req, res) => {
         let body = "";
         req.on("data", (d) => (body += d));
         req.on("end", () => {
             const solutionUser = req.headers.authorization === `Harbor-Secret ${jobserviceSecret}`;
+            if (req.url === "/standin/read-only") return json(res, 200, { read_only: state.readOnly });
             if (req.url === "/api/v2.0/internalconfig" && req.method === "GET") {
                 if (!solutionUser) return json(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "unauthorized" }] });
                 return json(res, 200, { read_only: { value: state.readOnly, editable: true }, auth_mode: { value: "db_auth", editable: true } });
@@ -56,8 +58,8 @@ export async function startConfigStandin(jobserviceSecret: string, readOnly = fa
             return json(res, 404, { errors: [{ code: "NOT_FOUND", message: "not found" }] });
         });
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    state.address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => server.listen(0, host, r));
+    state.address = `${host}:${(server.address() as AddressInfo).port}`;
     state.close = () => new Promise((r) => server.close(() => r()));
     return state;
 }
