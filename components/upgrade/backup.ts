@@ -68,18 +68,12 @@ export const databaseBackupProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export interface DatabaseBackupArgs {
+/** The props, with what comes from other resources as Inputs; the password is used, never stored in the outputs. */
+export type DatabaseBackupArgs = Omit<DatabaseBackupProps, "server" | "target" | "password"> & {
     server: pulumi.Input<DbServer>;
     target: pulumi.Input<DbTarget>;
-    /** The Harbor user's password (secret); used, never stored in the outputs. */
     password: pulumi.Input<string>;
-    directory: string;
-    stack: string;
-    kind: UpgradeKind;
-    from?: string;
-    to: string;
-    enabled: boolean;
-}
+};
 
 export class DatabaseBackup extends pulumi.dynamic.Resource {
     declare public readonly path: pulumi.Output<string>;

@@ -48,6 +48,13 @@ describe("engine: the upgrade guard rails of the project's own program (real eng
         if (s && process.env.HARBOR_HA_KEEP_ENGINE_DIRS !== "1") s.cleanup();
     });
 
+    /** What a finished upgrade to `version` leaves in the stack's outputs. */
+    async function recordVersion(version: string): Promise<void> {
+        const exported = await s!.stack.exportStack();
+        const d = exported.deployment as { resources: { urn: string; outputs?: Record<string, unknown> }[] };
+        d.resources = d.resources.filter((r) => r.urn === stackUrn).map((r) => ({ ...r, outputs: { ...r.outputs, harborVersion: version } }));
+        await s!.stack.importStack(exported);
+    }
     const setVersion = (version: string, extra: Record<string, unknown> = {}) =>
         s!.stack.setAllConfig({ "harbor-ha:harbor": { value: JSON.stringify({ hostname: "harbor.example.com", version }) }, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`harbor-ha:${k}`, { value: JSON.stringify(v) }])) });
 
@@ -61,10 +68,7 @@ describe("engine: the upgrade guard rails of the project's own program (real eng
 
     it("up refuses skipping more than two minor versions (recorded v2.11.0 -> v2.15.2) and leaves the stack as it was", async () => {
         // From the recorded v2.15.2 nothing newer exists to skip to: record v2.11.0 instead.
-        const exported = await s!.stack.exportStack();
-        const d = exported.deployment as { resources: { urn: string; outputs?: Record<string, unknown> }[] };
-        d.resources = d.resources.filter((r) => r.urn === stackUrn).map((r) => ({ ...r, outputs: { ...r.outputs, harborVersion: "v2.11.0" } }));
-        await s!.stack.importStack(exported);
+        await recordVersion("v2.11.0");
         await setVersion("v2.15.2");
         const err = await s!.stack.up({ color: "never" }).then(() => undefined, (e: Error) => e);
         assert.ok(err, "up must fail");
@@ -75,10 +79,7 @@ describe("engine: the upgrade guard rails of the project's own program (real eng
     });
 
     it("the recorded version is read back: the same version passes the guard (the run goes on to declare resources)", async () => {
-        const exported = await s!.stack.exportStack();
-        const d = exported.deployment as { resources: { urn: string; outputs?: Record<string, unknown> }[] };
-        d.resources = d.resources.filter((r) => r.urn === stackUrn).map((r) => ({ ...r, outputs: { ...r.outputs, harborVersion: "v2.15.2" } }));
-        await s!.stack.importStack(exported);
+        await recordVersion("v2.15.2");
         await setVersion("v2.15.2");
         const out = await s!.stack.preview({ color: "never" }).then((r) => r.stdout, (e: Error) => e.message);
         assert.ok(!/harbor-ha:harbor\.version/.test(out), out.slice(-2000));

@@ -11,18 +11,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { ConfigStandin, startConfigStandin } from "../support/harbor-config-standin";
+import { until } from "../support/wait";
 import { engineTestsSkipped, REPO_ROOT, requireToolchain, scratchStack, ScratchStack } from "./toolchain";
 
 const SECRET = "engine-jobservice-secret-0123456789";
 
-async function until(f: () => boolean, ms: number): Promise<number> {
-    const start = Date.now();
-    while (!f()) {
-        if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-    return Date.now() - start;
-}
 
 describe("engine: a version change's read-only window and recorded version (real engine, stand-in core)", function () {
     this.timeout(10 * 60 * 1000);

@@ -7,26 +7,10 @@
 import * as assert from "assert";
 import { rolloutWaves } from "../../components/rollout";
 import { prodConfig, prodNodes, raw } from "../support/fixtures";
-import { evaluateCluster, Evaluation, isSecret } from "../support/mock-capture";
+import { evaluateCluster, Evaluation, isSecret, reaches } from "../support/mock-capture";
 
 const CMD = "command:remote:Command";
 const key = (name: string) => `${CMD}::${name}`;
-
-/** Everything `from` waits for, directly or not (dependencies and a component's children). */
-function reaches(ev: Evaluation, from: string): Set<string> {
-    const out = new Set<string>();
-    const todo = [from];
-    while (todo.length) {
-        const k = todo.pop()!;
-        for (const d of [...(ev.dependencies.get(k) ?? []), ...(ev.children.get(k) ?? [])] as string[]) {
-            if (!out.has(d)) {
-                out.add(d);
-                todo.push(d);
-            }
-        }
-    }
-    return out;
-}
 
 const triggers = (ev: Evaluation, node: string) => JSON.stringify(ev.one(CMD, `${node}-drain`).inputs.triggers);
 

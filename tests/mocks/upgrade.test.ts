@@ -13,7 +13,7 @@ import { databaseBackupProvider } from "../../components/upgrade/backup";
 import { readOnlyLiftProvider, readOnlyWindowProvider } from "../../components/upgrade/read-only";
 import { DeployedRelease } from "../../components/upgrade/plan";
 import { prodConfig, raw, SECRET_VALUES, v1Config } from "../support/fixtures";
-import { evaluateCluster, Evaluation, isSecret } from "../support/mock-capture";
+import { evaluateCluster, Evaluation, isSecret, reaches } from "../support/mock-capture";
 
 const dyn = (t: string) => `pulumi-nodejs:dynamic/harbor-ha:${t}`;
 const CMD = "command:remote:Command";
@@ -23,21 +23,6 @@ const WINDOW = `${dyn("ReadOnlyWindow")}::harbor-upgrade-2-read-only`;
 const MIGRATE = `${CMD}::harbor-upgrade-3-migrate`;
 const LIFT = `${dyn("ReadOnlyLift")}::harbor-upgrade-9-read-write`;
 const cmd = (n: string) => `${CMD}::${n}`;
-
-/** Everything `from` waits for, directly or not. */
-function reaches(ev: Evaluation, from: string): Set<string> {
-    const out = new Set<string>();
-    const todo = [from];
-    while (todo.length) {
-        const k = todo.pop()!;
-        for (const d of [...(ev.dependencies.get(k) ?? []), ...(ev.children.get(k) ?? [])] as string[])
-            if (!out.has(d)) {
-                out.add(d);
-                todo.push(d);
-            }
-    }
-    return out;
-}
 
 const version = (v: string) => ({ harbor: { hostname: "harbor.example.com", version: v, trivy: true } });
 const ran: Record<string, Evaluation> = {};

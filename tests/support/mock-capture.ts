@@ -163,6 +163,22 @@ async function collectDependencies(key: string, a: pulumi.ResourceTransformation
     await walk(a.props);
 }
 
+/** Everything `from` waits for, directly or not (dependencies and a component's children). */
+export function reaches(ev: Evaluation, from: string): Set<string> {
+    const out = new Set<string>();
+    const todo = [from];
+    while (todo.length) {
+        const k = todo.pop()!;
+        for (const d of [...(ev.dependencies.get(k) ?? []), ...(ev.children.get(k) ?? [])] as string[]) {
+            if (!out.has(d)) {
+                out.add(d);
+                todo.push(d);
+            }
+        }
+    }
+    return out;
+}
+
 /** Longest chain of waits in the graph (a component waits for its children). */
 export function dependencyDepth(ev: Evaluation): number {
     const memo = new Map<string, number>();

@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { liftWindow, openWindow, ReadOnlyWindowProps, WindowRecord } from "../../components/upgrade/read-only";
 import { ConfigStandin, startConfigStandin } from "../support/harbor-config-standin";
+import { until } from "../support/wait";
 
 const SECRET = "jobservice-secret-0123456789abcdef";
 const REPO = path.resolve(__dirname, "..", "..");
@@ -48,14 +49,6 @@ function openFromProvider(p: ReadOnlyWindowProps, end: "exit" | "SIGKILL"): Prom
     });
 }
 
-async function until(f: () => boolean, ms: number): Promise<number> {
-    const start = Date.now();
-    while (!f()) {
-        if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-        await new Promise((r) => setTimeout(r, 50));
-    }
-    return Date.now() - start;
-}
 
 describe("L2 the read-only window and its watchdog (stand-in core from Harbor's code)", function () {
     this.timeout(60_000);
