@@ -1,6 +1,8 @@
 /**
- * The whole deployment: shared secrets and TLS once, the database and Redis seam once, then per
- * node: drain -> storage mount -> host prep -> Harbor instance -> gate, and the load balancer.
+ * The whole deployment: shared secrets and TLS once, the database and Redis seam once, the
+ * version-change steps before the first wave (backup -> read-only -> one migrator: upgrade/), then
+ * per node: drain -> storage mount -> host prep -> Harbor instance -> gate, and the load balancer,
+ * and after all of them the read-only lift and the verification.
  * Nodes of one wave run in parallel; a wave's drains wait for the previous wave's gates, so the
  * graph depth grows with the number of waves (a handful), not with the number of nodes.
  */
@@ -124,6 +126,7 @@ export class HarborCluster extends pulumi.ComponentResource {
         const upgrade = wireUpgrade(name, {
             spec, profile, plan, stack: args.stack, parent: this, commandProvider,
             migrateOn: { access: accessOf(first), rendered: renders.get(first.name)!, shape: renderNode(spec, first, placeholderShared(spec, hasCa), args.stack) },
+            // By its fixed name: the migrator's script text must be plain, not an Output.
             extraNetworks: first.transport === "local" && spec.devServices.enabled ? [DEV_SERVICES.network] : [],
             jobserviceSecret: secrets.jobserviceSecret, databasePassword: data.databasePassword,
             caCertificate: hasCa ? endpoint.caCertificate : undefined, after: data.ready,
