@@ -8,13 +8,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { HarborCluster } from "./components/cluster";
 import { loadClusterSpec, readRawConfig } from "./components/config/load";
 import { readDeployedRelease } from "./components/upgrade/deployed";
-import { planUpgrade } from "./components/upgrade/plan";
+import { describePlan, planUpgrade } from "./components/upgrade/plan";
 
 export = async () => {
     const spec = loadClusterSpec(readRawConfig());
     const plan = planUpgrade(spec, await readDeployedRelease());
     if (plan.kind === "unrecorded")
         pulumi.log.warn(`harbor-ha: this stack records no Harbor version yet (deployed by an older harbor-ha); this run is handled as an upgrade to ${plan.to}: backup, read-only window, one migrator, two waves`);
+    const steps = describePlan(spec, plan);
+    if (steps) pulumi.log.info(steps);
     const cluster = new HarborCluster("harbor", { spec, stack: pulumi.getStack(), upgrade: plan });
 
     const vip = spec.loadBalancer.mode === "keepalived" ? spec.loadBalancer.vip : undefined;

@@ -9,6 +9,7 @@ import { ConfigError } from "../config/load";
 import { ClusterSpec } from "../config/spec";
 import { HarborProfile, profileForVersion, profileOf } from "../profiles";
 import { atLeast } from "../profiles/version";
+import { upgradeWaves } from "../rollout";
 
 /** What the stack's previous deployment says about itself. */
 export interface DeployedRelease {
@@ -84,6 +85,23 @@ function check(spec: ClusterSpec, plan: UpgradePlan): UpgradePlan {
                 `install it (${spec.database.server.engine === "postgresql" ? "Debian: postgresql-client, at least the server's major version" : "Debian: mariadb-client"}) or set upgrade.backup.enabled: false`,
         ]);
     return plan;
+}
+
+/** One line for the preview's log: what this run will do to the version, step by step. */
+export function describePlan(spec: ClusterSpec, plan: UpgradePlan): string | undefined {
+    if (!changesVersion(plan)) return undefined;
+    const profile = profileOf(spec);
+    const since = profile.upgrade.oneShotMigrationSince;
+    const waves = upgradeWaves(spec.nodes, spec.rollout.maxUnavailable).map((w) => w.map((n) => n.name).join(", "));
+    const steps = [
+        spec.upgrade.backup.enabled ? `back up the database (${dumpTool(spec)}) to ${path.resolve(spec.upgrade.backup.directory)}` : "no backup (upgrade.backup.enabled: false)",
+        spec.upgrade.readOnly && profile.upgrade.readOnlyWindow ? "switch Harbor to read-only" : "no read-only window",
+        since && atLeast(plan.to, since) ? `migrate the schema once on ${waves[0].split(", ")[0]}` : "no schema migration",
+        ...waves.map((w, i) => `wave ${i + 1}: ${w}`),
+        ...(spec.upgrade.readOnly && profile.upgrade.readOnlyWindow ? ["switch read-only back"] : []),
+    ];
+    const what = plan.kind === "unrecorded" ? "change from an unrecorded version" : `${plan.kind} ${plan.from}`;
+    return `harbor-ha: ${what} -> ${plan.to}: ${steps.join("; ")}`;
 }
 
 export const dumpTool = (spec: ClusterSpec) => (spec.database.server.engine === "postgresql" ? "pg_dump" : "mysqldump");

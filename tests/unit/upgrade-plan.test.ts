@@ -11,7 +11,7 @@ import { ConfigError, loadClusterSpec } from "../../components/config/load";
 import { SUPPORTED_RELEASES } from "../../components/profiles/v2/releases";
 import { v2UpgradePath } from "../../components/profiles/v2/upgrade-path";
 import { rolloutWaves, upgradeWaves } from "../../components/rollout";
-import { DeployedRelease, planUpgrade } from "../../components/upgrade/plan";
+import { DeployedRelease, describePlan, planUpgrade } from "../../components/upgrade/plan";
 import { prodConfig, raw, v1Config } from "../support/fixtures";
 
 const spec = (version: string, upgrade: Record<string, unknown> = {}) => loadClusterSpec(raw(prodConfig(3, { harbor: { hostname: "harbor.example.com", version, trivy: true }, upgrade })));
@@ -103,6 +103,15 @@ describe("L0 upgrade guard rails (upgrade/plan.ts)", () => {
         assert.strictEqual(withPath([], () => planUpgrade(spec("v2.15.2", { backup: { enabled: false } }), deployed("v2.14.1"))).kind, "upgrade");
         const v1 = loadClusterSpec(raw(v1Config("v1.5.4")));
         assert.match(withPath(pg, () => refusal(() => planUpgrade(v1, deployed("v1.5.2")))), /mysqldump is not on the PATH .*mariadb-client/);
+    });
+
+    it("says in one line what a version change will do, step by step; nothing for install and steady", () => {
+        const s = spec("v2.15.2");
+        const line = describePlan(s, { kind: "upgrade", from: "v2.14.1", to: "v2.15.2" })!;
+        assert.match(line, /^harbor-ha: upgrade v2\.14\.1 -> v2\.15\.2: back up the database \(pg_dump\) to \/.*backups; switch Harbor to read-only; migrate the schema once on node1; wave 1: node1; wave 2: node2, node3; switch read-only back$/);
+        assert.match(describePlan(spec("v2.15.2", { backup: { enabled: false }, readOnly: false }), { kind: "unrecorded", to: "v2.15.2" })!, /unrecorded \(unrecorded\) -> v2\.15\.2: no backup \(upgrade\.backup\.enabled: false\); no read-only window; migrate/);
+        assert.strictEqual(describePlan(s, { kind: "steady", from: "v2.15.2", to: "v2.15.2" }), undefined);
+        assert.strictEqual(describePlan(s, { kind: "install", to: "v2.15.2" }), undefined);
     });
 
     it("the path rule holds for every pair of supported 2.x releases: refused exactly when more than two minors apart", () => {
