@@ -109,7 +109,7 @@ describe("L0 upgrade guard rails (upgrade/plan.ts)", () => {
         const s = spec("v2.15.2");
         const line = describePlan(s, { kind: "upgrade", from: "v2.14.1", to: "v2.15.2" })!;
         assert.match(line, /^harbor-ha: upgrade v2\.14\.1 -> v2\.15\.2: back up the database \(pg_dump\) to \/.*backups; switch Harbor to read-only; migrate the schema once on node1; wave 1: node1; wave 2: node2, node3; switch read-only back$/);
-        assert.match(describePlan(spec("v2.15.2", { backup: { enabled: false }, readOnly: false }), { kind: "unrecorded", to: "v2.15.2" })!, /unrecorded \(unrecorded\) -> v2\.15\.2: no backup \(upgrade\.backup\.enabled: false\); no read-only window; migrate/);
+        assert.match(describePlan(spec("v2.15.2", { backup: { enabled: false }, readOnly: false }), { kind: "unrecorded", to: "v2.15.2" })!, /change from an unrecorded version -> v2\.15\.2: no backup \(upgrade\.backup\.enabled: false\); no read-only window; migrate/);
         assert.strictEqual(describePlan(s, { kind: "steady", from: "v2.15.2", to: "v2.15.2" }), undefined);
         assert.strictEqual(describePlan(s, { kind: "install", to: "v2.15.2" }), undefined);
     });
