@@ -1,9 +1,13 @@
 /**
  * Harbor's read-only switch, as the stack's own solution user (registry-client harborSecretApi):
- * read through GET /api/v2.0/internalconfig ({"read_only": {"value": …, "editable": …}}, the
- * solution-user view), set through PUT /api/v2.0/configurations {"read_only": …} (200, empty
- * body: src/server/v2.0/handler/config.go, v2.3.0 to v2.15.2). The setting lives in the shared
- * database (and the shared Redis config cache), so one core's answer holds for every node.
+ * - read through GET /api/v2.0/internalconfig ({"read_only": {"value": …, "editable": …}}:
+ *   src/server/v2.0/handler/config.go, v2.3.0 to v2.15.2); v2.1 and v2.2 answer 404 there and
+ *   serve GET /api/internal/configurations instead ({"read_only": <bool>}, src/core/api/config.go
+ *   GetInternalConfig). Only a stack that recorded no version can still run those;
+ * - set through PUT /api/v2.0/configurations {"read_only": …} (200, empty body; solution users
+ *   may, in v2.1 to v2.15.2).
+ * The setting lives in the shared database (and the shared Redis config cache), so one core's
+ * answer holds for every node.
  */
 import { oneLineError } from "../one-line-error";
 import { Endpoint, harborSecretApi, isRegistryError, retryTransient } from "../verify/registry-client";
@@ -16,9 +20,11 @@ function explain(e: unknown, what: string): Error {
 
 export async function readOnlyState(api: Endpoint, secret: string): Promise<boolean> {
     try {
-        const res = await retryTransient(() => harborSecretApi(api, secret, "read Harbor's read-only setting", "GET", "/internalconfig", [200]));
-        const cfg = JSON.parse(res.body.toString()) as Record<string, { value?: unknown }>;
-        return cfg.read_only?.value === true;
+        const step = "read Harbor's read-only setting";
+        const res = await retryTransient(() => harborSecretApi(api, secret, step, "GET", "/internalconfig", [200, 404]));
+        const answer = res.status === 200 ? res : await retryTransient(() => harborSecretApi(api, secret, step, "GET", "/configurations", [200], undefined, "/api/internal"));
+        const value = (JSON.parse(answer.body.toString()) as Record<string, unknown>).read_only;
+        return value === true || (typeof value === "object" && value !== null && (value as { value?: unknown }).value === true);
     } catch (e) {
         throw explain(e, "read-only window");
     }

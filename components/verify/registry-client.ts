@@ -217,10 +217,10 @@ export async function harborApi(ep: Endpoint, user: string, password: string, st
  * (src/common/security/secret/context.go Can), unlike an admin login it survives a password
  * change in the UI.
  */
-export async function harborSecretApi(ep: Endpoint, secret: string, step: string, method: string, p: string, expect: number[], json?: unknown): Promise<HttpAnswer> {
+export async function harborSecretApi(ep: Endpoint, secret: string, step: string, method: string, p: string, expect: number[], json?: unknown, prefix = "/api/v2.0"): Promise<HttpAnswer> {
     const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
     const headers: Record<string, string> = { Authorization: `Harbor-Secret ${secret}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) };
-    return expectStatus(step, ep, expect, method, `/api/v2.0${p}`, headers, body);
+    return expectStatus(step, ep, expect, method, `${prefix}${p}`, headers, body);
 }
 
 /** Worth another try: nothing answered, or the server failed (5xx), e.g. a VIP just being claimed. */

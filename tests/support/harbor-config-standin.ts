@@ -13,6 +13,9 @@
  * - while read_only is on, a write to any other path: 403 {"errors":[{"code":"DENIED",
  *   "message":"The system is in read only mode. Any modification is prohibited."}]}
  *   (src/server/middleware/readonly/readonly.go; DENIED -> 403 in src/lib/http/error.go).
+ * With `release: "v2.2.0"` it answers as that release does instead: 404 on
+ * /api/v2.0/internalconfig (the route arrived in v2.3.0) and GET /api/internal/configurations
+ * with the raw values, {"read_only": <bool>, …} (src/core/api/config.go GetInternalConfig).
  * It records every switch it was asked for, in order. `GET /standin/read-only` (test-only, no
  * auth) tells the lab's node stand-ins whether to refuse writes.
  */
@@ -32,7 +35,7 @@ const json = (res: http.ServerResponse, status: number, body?: unknown) => {
     res.end(body === undefined ? "" : JSON.stringify(body));
 };
 
-export async function startConfigStandin(jobserviceSecret: string, readOnly = false, host = "127.0.0.1"): Promise<ConfigStandin> {
+export async function startConfigStandin(jobserviceSecret: string, readOnly = false, host = "127.0.0.1", release: "v2.15.2" | "v2.2.0" = "v2.15.2"): Promise<ConfigStandin> {
     const state: ConfigStandin = { address: "", readOnly, switches: [], close: async () => undefined };
     const server = http.createServer((req, res) => {
         let body = "";
@@ -40,7 +43,11 @@ export async function startConfigStandin(jobserviceSecret: string, readOnly = fa
         req.on("end", () => {
             const solutionUser = req.headers.authorization === `Harbor-Secret ${jobserviceSecret}`;
             if (req.url === "/standin/read-only") return json(res, 200, { read_only: state.readOnly });
-            if (req.url === "/api/v2.0/internalconfig" && req.method === "GET") {
+            if (release === "v2.2.0" && req.url === "/api/internal/configurations" && req.method === "GET") {
+                if (!solutionUser) return json(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "UnAuthorized" }] });
+                return json(res, 200, { read_only: state.readOnly, auth_mode: "db_auth" });
+            }
+            if (release === "v2.15.2" && req.url === "/api/v2.0/internalconfig" && req.method === "GET") {
                 if (!solutionUser) return json(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "unauthorized" }] });
                 return json(res, 200, { read_only: { value: state.readOnly, editable: true }, auth_mode: { value: "db_auth", editable: true } });
             }

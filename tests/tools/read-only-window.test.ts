@@ -86,6 +86,15 @@ describe("L2 the read-only window and its watchdog (stand-in core from Harbor's 
         }
     });
 
+    it("a core of v2.1/v2.2 (only a stack that recorded no version runs one): the setting is read where those releases serve it", async () => {
+        const s = await startConfigStandin(SECRET, true, "127.0.0.1", "v2.2.0");
+        standins.push(s);
+        const w = await openWindow(props(s, { kind: "unrecorded" }), { pid: process.pid, pollMs: 100, retryForMs: 1000 });
+        assert.strictEqual(w.before, true, "read from /api/internal/configurations");
+        assert.strictEqual(await liftWindow(props(s).api, SECRET, w), "");
+        assert.deepStrictEqual(s.switches, [true, true]);
+    });
+
     it("no window on install, on an unchanged version or when switched off; nothing is asked of Harbor", async () => {
         const s = await standin();
         for (const over of [{ kind: "install" as const }, { kind: "steady" as const }, { enabled: false }]) {
