@@ -22,9 +22,8 @@ import { balancerHosts, lbBackends, LoadBalancerMember, localInstanceOf, vrrpPee
 import { verifyCluster } from "./verify";
 import { drainNode, gateNode, nodeFingerprint, retireNode } from "./node-rollout";
 import { profileOf } from "./profiles";
-import { rolloutWaves, upgradeWaves } from "./rollout";
 import { wireUpgrade } from "./upgrade";
-import { changesVersion, UpgradePlan } from "./upgrade/plan";
+import { UpgradePlan, wavesFor } from "./upgrade/plan";
 import { nodePaths } from "./paths";
 import { SharedValues } from "./profiles/types";
 import { SshHostKey } from "./ssh-host-key";
@@ -121,10 +120,10 @@ export class HarborCluster extends pulumi.ComponentResource {
         const extraNetworks = (n: NodeSpec) => (n.transport === "local" && data.devNetwork ? [data.devNetwork] : []);
 
         const plan = args.upgrade ?? { kind: "install", to: spec.harbor.version };
-        const waves = changesVersion(plan) ? upgradeWaves(spec.nodes, spec.rollout.maxUnavailable) : rolloutWaves(spec.nodes, spec.rollout.maxUnavailable);
+        const waves = wavesFor(spec, plan);
         const first = waves[0][0];
         const upgrade = wireUpgrade(name, {
-            spec, profile, plan, stack: args.stack, parent: this, commandProvider,
+            spec, plan, stack: args.stack, parent: this, commandProvider,
             migrateOn: { access: accessOf(first), rendered: renders.get(first.name)!, shape: renderNode(spec, first, placeholderShared(spec, hasCa), args.stack) },
             // By its fixed name: the migrator's script text must be plain, not an Output.
             extraNetworks: first.transport === "local" && spec.devServices.enabled ? [DEV_SERVICES.network] : [],

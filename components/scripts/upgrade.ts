@@ -11,7 +11,9 @@
  * bridge (the database and Redis are outside the node) and, for dev stacks, the dev services'
  * network; it is removed whatever happens.
  */
+import * as path from "path";
 import { NodeSpec } from "../config/spec";
+import { TRUST_BUNDLE_PATH } from "../profiles/v2/context";
 import { q, script } from "./shell";
 
 /** Separates the env file from the trust bundle on the migrator's stdin. */
@@ -29,6 +31,7 @@ export interface MigrateScriptArgs {
 
 export function migrateScript(a: MigrateScriptArgs): string {
     const n = q(MIGRATOR_CONTAINER);
+    const bundle = `"$D/cust/"${q(path.basename(TRUST_BUNDLE_PATH))}`;
     const failed =
         `harbor-ha: the schema migration to ${a.to} failed on ${a.node.name} (exit $rc; its last log lines are above). ` +
         `No core of ${a.to} has started; the old ones keep serving, read-only until this pulumi up ends. ` +
@@ -38,12 +41,12 @@ export function migrateScript(a: MigrateScriptArgs): string {
         `trap 'docker rm -f ${n} >/dev/null 2>&1 || true; rm -rf "$D"' EXIT`,
         `cat > "$D/in"`,
         `sed ${q(`/^${TRUST_BUNDLE_MARKER}$/,$d`)} "$D/in" > "$D/env"`,
-        `mkdir "$D/cust"; sed ${q(`1,/^${TRUST_BUNDLE_MARKER}$/d`)} "$D/in" > "$D/cust/harbor-ha-trusted-ca.crt"`,
+        `mkdir "$D/cust"; sed ${q(`1,/^${TRUST_BUNDLE_MARKER}$/d`)} "$D/in" > ${bundle}`,
         `if ! docker image inspect ${q(a.image)} >/dev/null 2>&1; then echo ${q(`harbor-ha: pulling ${a.image} on ${a.node.name}`)}; docker pull -q ${q(a.image)} >/dev/null; fi`,
         `docker rm -f ${n} >/dev/null 2>&1 || true`,
         `docker create --name ${n} --network bridge${a.node.transport === "local" ? " --add-host host.docker.internal:host-gateway" : ""} --env-file "$D/env" ` +
             `--entrypoint /bin/sh ${q(a.image)} -c '/harbor/install_cert.sh && exec /harbor/harbor_core -mode=migrate' >/dev/null`,
-        `if [ -s "$D/cust/harbor-ha-trusted-ca.crt" ]; then docker cp "$D/cust" ${n}:/harbor_cust_cert; fi`,
+        `if [ -s ${bundle} ]; then docker cp "$D/cust" ${n}:${q(path.dirname(TRUST_BUNDLE_PATH))}; fi`,
         ...a.networks.map((net) => `docker network connect ${q(net)} ${n}`),
         `echo ${q(`harbor-ha: migrating Harbor's schema to ${a.to}: one harbor_core -mode=migrate on ${a.node.name} (at most ${a.timeoutSeconds} s)`)}`,
         `rc=0; timeout ${a.timeoutSeconds} docker start -a ${n} || rc=$?`,

@@ -7,11 +7,11 @@
  * that looks like a backup.
  */
 import { spawn } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describeServer } from "../database/connection";
+import { fileSha256 } from "../database/dump-import";
 import { redact } from "../database/failure";
 import type { DbServer, DbTarget } from "../database/types";
 import { oneLineError } from "../one-line-error";
@@ -30,7 +30,6 @@ export interface DumpResult {
     path: string;
     sha256: string;
     bytes: number;
-    format: "pg_dump -Fc" | "mysqldump";
 }
 
 const DUMP_TIMEOUT_MS = 6 * 60 * 60 * 1000;
@@ -74,8 +73,7 @@ export async function dumpDatabase(r: DumpRequest): Promise<DumpResult> {
     } finally {
         if (optionDir) fs.rmSync(optionDir, { recursive: true, force: true });
     }
-    const { sha256, bytes } = await hashFile(file);
-    return { path: file, sha256, bytes, format: pg ? "pg_dump -Fc" : "mysqldump" };
+    return { path: file, sha256: await fileSha256(file), bytes: fs.statSync(file).size };
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, where: string, password: string): Promise<void> {
@@ -92,14 +90,4 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, where: string,
             reject(oneLineError(`${where}: ${cmd} failed (${signal ? `killed by ${signal}` : `exit ${code}`})${last ? `: ${last}` : ""}`));
         });
     });
-}
-
-export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-    const hash = crypto.createHash("sha256");
-    let bytes = 0;
-    for await (const chunk of fs.createReadStream(file)) {
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-    }
-    return { sha256: hash.digest("hex"), bytes };
 }

@@ -5,33 +5,31 @@
  *
  * Each step is declared on every run and keyed on the target version, so the preview of an
  * upgrade lists them as replacements and an unchanged `pulumi up` touches none of them. During
- * the change the nodes roll in two waves only (./waves.ts), so old cores run on the new schema
+ * the change the nodes roll in two waves only (plan.ts wavesFor), so old cores run on the new schema
  * for one wave at most and the balancer serves one version at a time.
  */
 import * as command from "@pulumi/command";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec } from "../config/spec";
-import { HarborProfile } from "../profiles";
 import { ContainerSpec } from "../profiles/types";
-import { atLeast } from "../profiles/version";
+import { TRUST_BUNDLE_PATH } from "../profiles/v2/context";
 import { migrateScript, migratorInput } from "../scripts/upgrade";
 import { hostCommand, NodeAccess } from "../transport";
 import { balancerEndpoint } from "../verify";
 import { DatabaseBackup } from "./backup";
-import { UpgradePlan } from "./plan";
+import { oneShotMigration, readOnlyWindowOn, UpgradePlan } from "./plan";
 import { ReadOnlyLift, ReadOnlyWindow } from "./read-only";
 
 export interface UpgradeArgs {
     spec: ClusterSpec;
-    profile: HarborProfile;
     plan: UpgradePlan;
     stack: string;
     parent: pulumi.Resource;
     commandProvider: command.Provider;
     /** The node the one-shot migration runs on, and its rendered containers (secret). */
     migrateOn: { access: NodeAccess; rendered: pulumi.Output<ContainerSpec[]>; shape: ContainerSpec[] };
-    /** Docker networks the cores join besides their own (the dev services'). */
+    /** Docker networks the migrator joins besides Docker's default bridge (the dev services'). */
     extraNetworks: string[];
     jobserviceSecret: pulumi.Output<string>;
     databasePassword: pulumi.Output<string>;
@@ -42,8 +40,6 @@ export interface UpgradeArgs {
 
 export interface UpgradeSteps {
     backup: DatabaseBackup;
-    window: ReadOnlyWindow;
-    migrator?: pulumi.CustomResource;
     /** What the first wave's drains wait for. */
     beforeWaves: pulumi.Resource[];
     /** The last step, after every gate and balancer; its `version` is the stack's harborVersion. */
@@ -51,7 +47,7 @@ export interface UpgradeSteps {
 }
 
 export function wireUpgrade(name: string, a: UpgradeArgs): UpgradeSteps {
-    const { spec, plan, profile } = a;
+    const { spec, plan } = a;
     const p = { parent: a.parent };
     const db = spec.database;
     const backup = new DatabaseBackup(
@@ -73,15 +69,12 @@ export function wireUpgrade(name: string, a: UpgradeArgs): UpgradeSteps {
     const api = (a.caCertificate ?? pulumi.output(undefined as unknown as string)).apply((ca) => balancerEndpoint(spec, ca));
     const window = new ReadOnlyWindow(
         `${name}-upgrade-2-read-only`,
-        { api, secret: a.jobserviceSecret, kind: plan.kind, to: plan.to, enabled: spec.upgrade.readOnly && profile.upgrade.readOnlyWindow },
+        { api, secret: a.jobserviceSecret, kind: plan.kind, to: plan.to, enabled: readOnlyWindowOn(spec) },
         { ...p, dependsOn: [backup] },
     );
-    const since = profile.upgrade.oneShotMigrationSince;
-    const migrator = since && atLeast(plan.to, since) ? oneMigrator(`${name}-upgrade-3-migrate`, a, window) : undefined;
+    const migrator = oneShotMigration(spec) ? oneMigrator(`${name}-upgrade-3-migrate`, a, window) : undefined;
     return {
         backup,
-        window,
-        migrator,
         beforeWaves: [migrator ?? window],
         lift: (after) =>
             new ReadOnlyLift(
@@ -101,7 +94,7 @@ function oneMigrator(name: string, a: UpgradeArgs, window: pulumi.Resource): pul
     };
     const stdin = pulumi.secret(migrateOn.rendered.apply((r) => {
         const c = core(r);
-        return migratorInput(c.env, c.files.find((f) => f.path.startsWith("/harbor_cust_cert/"))?.content);
+        return migratorInput(c.env, c.files.find((f) => f.path === TRUST_BUNDLE_PATH)?.content);
     }));
     // From the placeholder render: the image name is not secret, and the script text must be plain.
     const image = core(migrateOn.shape).image;

@@ -6,10 +6,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config/load";
-import { ClusterSpec } from "../config/spec";
+import { ClusterSpec, NodeSpec } from "../config/spec";
 import { HarborProfile, profileForVersion, profileOf } from "../profiles";
 import { atLeast } from "../profiles/version";
-import { upgradeWaves } from "../rollout";
+import { rolloutWaves, upgradeWaves } from "../rollout";
 
 /** What the stack's previous deployment says about itself. */
 export interface DeployedRelease {
@@ -35,13 +35,27 @@ export interface UpgradePlan {
 }
 
 /** Whether this run moves a deployed Harbor from one release to another (or may, when unrecorded). */
-export const changesVersion = (p: UpgradePlan) => p.kind === "upgrade" || p.kind === "downgrade" || p.kind === "unrecorded";
+export const changesVersion = (kind: UpgradeKind) => kind === "upgrade" || kind === "downgrade" || kind === "unrecorded";
+
+/** Whether this stack gets a read-only window: asked for, and the line has a switch harbor-ha can use. */
+export const readOnlyWindowOn = (spec: ClusterSpec) => spec.upgrade.readOnly && profileOf(spec).upgrade.readOnlyWindow;
+
+/** Whether the schema is migrated by the one-shot migrator (the target has -mode=migrate). */
+export function oneShotMigration(spec: ClusterSpec): boolean {
+    const since = profileOf(spec).upgrade.oneShotMigrationSince;
+    return since !== undefined && atLeast(spec.harbor.version, since);
+}
+
+/** The waves of this run: two during a version change, the ordinary rolling ones otherwise. */
+export function wavesFor(spec: ClusterSpec, plan: UpgradePlan): NodeSpec[][] {
+    return (changesVersion(plan.kind) ? upgradeWaves : rolloutWaves)(spec.nodes, spec.rollout.maxUnavailable);
+}
 
 export function planUpgrade(spec: ClusterSpec, deployed: DeployedRelease): UpgradePlan {
     const to = spec.harbor.version;
     const key = `${spec.project}:harbor.version`;
     if (!deployed.deployed) return { kind: "install", to };
-    if (deployed.version === undefined) return check(spec, { kind: "unrecorded", to });
+    if (deployed.version === undefined) return checkBackupTool(spec, { kind: "unrecorded", to });
     const from = deployed.version;
     if (from === to) return { kind: "steady", from, to };
 
@@ -66,7 +80,7 @@ export function planUpgrade(spec: ClusterSpec, deployed: DeployedRelease): Upgra
     if (since && !atLeast(to, since))
         problems.push(`${key}: harbor-ha changes the version of a running cluster only to ${since} or later (one migrator needs harbor_core -mode=migrate, new in ${since}); upgrade to ${since} or later`);
     if (problems.length) throw new ConfigError(problems);
-    return check(spec, { kind: atLeast(to, from) ? "upgrade" : "downgrade", from, to });
+    return checkBackupTool(spec, { kind: atLeast(to, from) ? "upgrade" : "downgrade", from, to });
 }
 
 function crossLine(from: HarborProfile, to: HarborProfile): string {
@@ -76,7 +90,7 @@ function crossLine(from: HarborProfile, to: HarborProfile): string {
 }
 
 /** Refusals that depend on the machine running Pulumi, only when this run backs up. */
-function check(spec: ClusterSpec, plan: UpgradePlan): UpgradePlan {
+function checkBackupTool(spec: ClusterSpec, plan: UpgradePlan): UpgradePlan {
     if (!spec.upgrade.backup.enabled) return plan;
     const tool = dumpTool(spec);
     if (!onPath(tool))
@@ -89,16 +103,14 @@ function check(spec: ClusterSpec, plan: UpgradePlan): UpgradePlan {
 
 /** One line for the preview's log: what this run will do to the version, step by step. */
 export function describePlan(spec: ClusterSpec, plan: UpgradePlan): string | undefined {
-    if (!changesVersion(plan)) return undefined;
-    const profile = profileOf(spec);
-    const since = profile.upgrade.oneShotMigrationSince;
-    const waves = upgradeWaves(spec.nodes, spec.rollout.maxUnavailable).map((w) => w.map((n) => n.name).join(", "));
+    if (!changesVersion(plan.kind)) return undefined;
+    const waves = wavesFor(spec, plan);
     const steps = [
         spec.upgrade.backup.enabled ? `back up the database (${dumpTool(spec)}) to ${path.resolve(spec.upgrade.backup.directory)}` : "no backup (upgrade.backup.enabled: false)",
-        spec.upgrade.readOnly && profile.upgrade.readOnlyWindow ? "switch Harbor to read-only" : "no read-only window",
-        since && atLeast(plan.to, since) ? `migrate the schema once on ${waves[0].split(", ")[0]}` : "no schema migration",
-        ...waves.map((w, i) => `wave ${i + 1}: ${w}`),
-        ...(spec.upgrade.readOnly && profile.upgrade.readOnlyWindow ? ["switch read-only back"] : []),
+        readOnlyWindowOn(spec) ? "switch Harbor to read-only" : "no read-only window",
+        oneShotMigration(spec) ? `migrate the schema once on ${waves[0][0].name}` : "no schema migration",
+        ...waves.map((w, i) => `wave ${i + 1}: ${w.map((n) => n.name).join(", ")}`),
+        ...(readOnlyWindowOn(spec) ? ["switch read-only back"] : []),
     ];
     const what = plan.kind === "unrecorded" ? "change from an unrecorded version" : `${plan.kind} ${plan.from}`;
     return `harbor-ha: ${what} -> ${plan.to}: ${steps.join("; ")}`;

@@ -40,7 +40,7 @@ export interface WindowRecord {
 export const watchdogLogFile = (to: string) => path.join(os.tmpdir(), `harbor-ha-read-only-${to}-${process.pid}.log`);
 
 export async function openWindow(p: ReadOnlyWindowProps, watch: { pid: number; pollMs: number; retryForMs: number }): Promise<WindowRecord> {
-    if (!changesVersion({ kind: p.kind, to: p.to })) return { skipped: p.kind === "install" ? "first deployment: Harbor is not running yet" : `harbor.version unchanged (${p.to})`, before: false, watchdogLog: "" };
+    if (!changesVersion(p.kind)) return { skipped: p.kind === "install" ? "first deployment: Harbor is not running yet" : `harbor.version unchanged (${p.to})`, before: false, watchdogLog: "" };
     if (!p.enabled) return { skipped: "upgrade.readOnly is false (or this release line has no read-only switch)", before: false, watchdogLog: "" };
     const secret = p.secret ?? "";
     const before = await readOnlyState(p.api, secret);
@@ -67,7 +67,7 @@ export const readOnlyWindowProvider: pulumi.dynamic.ResourceProvider = {
         // A run that still changes the version is a retry of one that failed (a finished one
         // records the version, and the next run is "steady"): its watchdog has lifted the
         // window, so the remaining waves need it again.
-        if (!d.changes && changesVersion({ kind: news.kind, to: news.to })) return { ...d, changes: true, replaces: ["kind"], stables: d.stables.filter((k) => k !== "kind") };
+        if (!d.changes && changesVersion(news.kind)) return { ...d, changes: true, replaces: ["kind"], stables: d.stables.filter((k) => k !== "kind") };
         return d;
     },
     async create(inputs: ReadOnlyWindowProps) {

@@ -205,9 +205,14 @@ export async function pull(ep: Endpoint, bearer: string, repo: string, ref: stri
 
 /** Harbor's own API (not the registry's) with basic auth: JSON in, JSON out. */
 export async function harborApi(ep: Endpoint, user: string, password: string, step: string, method: string, p: string, expect: number[], json?: unknown): Promise<HttpAnswer> {
+    return jsonCall(ep, basic(user, password), step, method, `/api/v2.0${p}`, expect, json);
+}
+
+/** One JSON request with this Authorization; anything but `expect` is a RegistryError. */
+function jsonCall(ep: Endpoint, authorization: string, step: string, method: string, fullPath: string, expect: number[], json?: unknown): Promise<HttpAnswer> {
     const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
-    const headers: Record<string, string> = { Authorization: basic(user, password), Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) };
-    return expectStatus(step, ep, expect, method, `/api/v2.0${p}`, headers, body);
+    const headers: Record<string, string> = { Authorization: authorization, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) };
+    return expectStatus(step, ep, expect, method, fullPath, headers, body);
 }
 
 /**
@@ -218,9 +223,7 @@ export async function harborApi(ep: Endpoint, user: string, password: string, st
  * change in the UI.
  */
 export async function harborSecretApi(ep: Endpoint, secret: string, step: string, method: string, p: string, expect: number[], json?: unknown, prefix = "/api/v2.0"): Promise<HttpAnswer> {
-    const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
-    const headers: Record<string, string> = { Authorization: `Harbor-Secret ${secret}`, Accept: "application/json", ...(body ? { "Content-Type": "application/json" } : {}) };
-    return expectStatus(step, ep, expect, method, `${prefix}${p}`, headers, body);
+    return jsonCall(ep, `Harbor-Secret ${secret}`, step, method, `${prefix}${p}`, expect, json);
 }
 
 /** Worth another try: nothing answered, or the server failed (5xx), e.g. a VIP just being claimed. */

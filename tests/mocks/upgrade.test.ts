@@ -5,13 +5,12 @@
  * step runs again on the next `up`.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { coreEntrypoint } from "../../components/profiles/v2/core";
 import { databaseBackupProvider } from "../../components/upgrade/backup";
 import { readOnlyLiftProvider, readOnlyWindowProvider } from "../../components/upgrade/read-only";
 import { DeployedRelease } from "../../components/upgrade/plan";
+import { fakeTools } from "../support/fake-tools";
 import { prodConfig, raw, SECRET_VALUES, v1Config } from "../support/fixtures";
 import { evaluateCluster, Evaluation, isSecret, reaches } from "../support/mock-capture";
 
@@ -34,8 +33,7 @@ async function evaluate(label: string, config: Record<string, unknown>, deployed
 
 /** The plan checks that pg_dump is installed when it will back up; give it one. */
 async function withTool<T>(f: () => Promise<T>): Promise<T> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hha-tools-"));
-    for (const t of ["pg_dump", "mysqldump"]) fs.writeFileSync(path.join(dir, t), "#!/bin/sh\n", { mode: 0o755 });
+    const dir = fakeTools(["pg_dump", "mysqldump"]);
     const saved = process.env.PATH;
     process.env.PATH = `${dir}${path.delimiter}${saved}`;
     try {

@@ -13,22 +13,12 @@ import { adminLogin, adminOf, assertOneLine, freshTarget, harborLogin, TRICKY_PA
 import { PostgresInstance, startPostgres } from "../support/services/postgres";
 import { MariadbInstance, startMariadb } from "../support/services/mariadb";
 import { listDatabases, rawQuery } from "../support/services/sql-access";
+import { runClient } from "../support/services/processes";
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "hha-dumps-"));
 // Readable by the postgres/mysql system users when the servers run under them.
 fs.chmodSync(workDir, 0o755);
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
-
-/** Runs a client tool with the password in its environment (never on its command line). */
-function runWithEnv(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-    const { spawn } = require("child_process") as typeof import("child_process");
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-        let err = "";
-        child.stderr!.on("data", (d: Buffer) => (err += d));
-        child.on("exit", (code: number) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${err}`))));
-    });
-}
 
 describe("dump import on real PostgreSQL (psql, as the Harbor user)", function () {
     this.timeout(120_000);
@@ -49,8 +39,8 @@ describe("dump import on real PostgreSQL (psql, as the Harbor user)", function (
         await rawQuery(pg.server, src, "INSERT INTO harbor_user (username) VALUES ('admin'), ('anonymous')");
         await rawQuery(pg.server, src, "INSERT INTO project (name, owner_id) VALUES ('library', 1)");
         const env = { PGHOST: "127.0.0.1", PGPORT: String(pg.server.port), PGUSER: pg.adminUser, PGPASSWORD: pg.adminPassword, PGDATABASE: source };
-        await runWithEnv(path.join(pg.binDir, "pg_dump"), ["--no-owner", "--no-privileges", "-Fp", "-f", dumpFile], env);
-        await runWithEnv(path.join(pg.binDir, "pg_dump"), ["-Fp", "-f", ownerDump], env);
+        await runClient(path.join(pg.binDir, "pg_dump"), ["--no-owner", "--no-privileges", "-Fp", "-f", dumpFile], env);
+        await runClient(path.join(pg.binDir, "pg_dump"), ["-Fp", "-f", ownerDump], env);
     });
     after(async () => {
         if (pg) await pg.stop();
@@ -237,7 +227,7 @@ describe("dump import on real MariaDB (mysql2, as the Harbor user)", function ()
         await rawQuery(db.server, adminLogin(db, source), "CREATE TABLE harbor_user (user_id INT AUTO_INCREMENT PRIMARY KEY, username VARCHAR(255))");
         await rawQuery(db.server, adminLogin(db, source), "INSERT INTO harbor_user (username) VALUES ('admin'), ('ünïcødé 🐳'), ('semi;colon')");
         const file = path.join(workDir, "mariadb-dump.sql");
-        await runWithEnv(
+        await runClient(
             "mariadb-dump",
             ["--no-defaults", "-h", "127.0.0.1", "-P", String(db.server.port), "-u", db.adminUser, "--databases", source, "--result-file", file],
             { MYSQL_PWD: db.adminPassword },

@@ -6,7 +6,6 @@
  * step runs once per target version.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -17,20 +16,12 @@ import { databaseBackupProvider, DatabaseBackupProps } from "../../components/up
 import { adminLogin, adminOf, assertOneLine, EngineUnderTest, freshTarget, harborLogin, TRICKY_PASSWORD } from "../support/services/database-cases";
 import { startMariadb } from "../support/services/mariadb";
 import { startPostgres } from "../support/services/postgres";
+import { runClient } from "../support/services/processes";
 import { rawQuery } from "../support/services/sql-access";
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "hha-backups-"));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, stdinFile?: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: [stdinFile ? "pipe" : "ignore", "ignore", "pipe"] });
-        let err = "";
-        child.stderr!.on("data", (d: Buffer) => (err += d));
-        if (stdinFile) fs.createReadStream(stdinFile).pipe(child.stdin!);
-        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${err}`))));
-    });
-}
 
 /** Harbor-like tables with rows, as the Harbor user (who owns them, as after Harbor's own migration). */
 const SEED = [
@@ -75,7 +66,7 @@ const CASES: Case[] = [
         start: startPostgres,
         scratch: async (e, db) => void (await rawQuery(e.server, adminLogin(e), `CREATE DATABASE ${db}`)),
         restore: (e, file, db) =>
-            run(path.join(e.binDir!, "pg_restore"), ["--no-owner", "--exit-on-error", "-d", db, file], { PGHOST: e.server.host, PGPORT: String(e.server.port), PGUSER: e.adminUser, PGPASSWORD: e.adminPassword }),
+            runClient(path.join(e.binDir!, "pg_restore"), ["--no-owner", "--exit-on-error", "-d", db, file], { PGHOST: e.server.host, PGPORT: String(e.server.port), PGUSER: e.adminUser, PGPASSWORD: e.adminPassword }),
     },
     {
         label: "MariaDB (mysqldump, restored with the mysql client)",
@@ -84,7 +75,7 @@ const CASES: Case[] = [
         restore: (e, file, db) => {
             const cnf = path.join(workDir, "restore.cnf");
             fs.writeFileSync(cnf, `[client]\npassword="${e.adminPassword.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"\n`, { mode: 0o600 });
-            return run("mysql", [`--defaults-extra-file=${cnf}`, "-h", e.server.host, "-P", String(e.server.port), "-u", e.adminUser, db], {}, file);
+            return runClient("mysql", [`--defaults-extra-file=${cnf}`, "-h", e.server.host, "-P", String(e.server.port), "-u", e.adminUser, db], {}, file);
         },
     },
 ];

@@ -5,13 +5,12 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { ConfigError, loadClusterSpec } from "../../components/config/load";
 import { SUPPORTED_RELEASES } from "../../components/profiles/v2/releases";
 import { v2UpgradePath } from "../../components/profiles/v2/upgrade-path";
 import { rolloutWaves, upgradeWaves } from "../../components/rollout";
 import { DeployedRelease, describePlan, planUpgrade } from "../../components/upgrade/plan";
+import { fakeTools } from "../support/fake-tools";
 import { prodConfig, raw, v1Config } from "../support/fixtures";
 
 const spec = (version: string, upgrade: Record<string, unknown> = {}) => loadClusterSpec(raw(prodConfig(3, { harbor: { hostname: "harbor.example.com", version, trivy: true }, upgrade })));
@@ -19,8 +18,7 @@ const deployed = (version?: string): DeployedRelease => ({ deployed: true, versi
 
 /** PATH with (or without) an executable of that name, for the backup-tool check. */
 function withPath<T>(tools: string[], f: () => T): T {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hha-path-"));
-    for (const t of tools) fs.writeFileSync(path.join(dir, t), "#!/bin/sh\n", { mode: 0o755 });
+    const dir = fakeTools(tools);
     const saved = process.env.PATH;
     process.env.PATH = dir;
     try {

@@ -164,3 +164,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutM
     const log = logFile && fs.existsSync(logFile) ? `\n--- ${logFile} ---\n${fs.readFileSync(logFile, "utf8").slice(-3000)}` : "";
     throw new Error(`${what} not ready after ${timeoutMs} ms: ${String((last as Error)?.message ?? last)}${log}`);
 }
+
+/**
+ * Runs a database client tool to its end, with the password in its environment (never on its
+ * command line) and, when given, a file on its stdin; rejects with its stderr.
+ */
+export function runClient(command: string, args: string[], env: NodeJS.ProcessEnv, stdinFile?: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: [stdinFile ? "pipe" : "ignore", "ignore", "pipe"] });
+        let err = "";
+        child.stderr!.on("data", (d: Buffer) => (err += d));
+        if (stdinFile) fs.createReadStream(stdinFile).pipe(child.stdin!);
+        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${err}`))));
+    });
+}
