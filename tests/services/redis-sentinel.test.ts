@@ -73,8 +73,10 @@ describe("Redis Sentinel on real redis-server + redis-sentinel", function () {
         const parsed = parseRedisUrl(url);
         assert.deepStrictEqual([parsed.sentinel, parsed.masterSet, parsed.db, parsed.password], [true, set.masterSet, 2, PASSWORD]);
 
-        // The replica must be online before the write, and must acknowledge it (WAIT), so the
-        // failover cannot lose it; sentinels must see it as a healthy replica to promote it.
+        // The replica must be online before the write, and must acknowledge it, so the failover
+        // cannot lose it; sentinels must see it as a healthy replica to promote it. WAIT counts
+        // only the calling connection's own writes, so it runs on the connection that wrote;
+        // the replica then serves the key itself before anything is promoted.
         const master = new Redis({ ...set.nodes[0], password: PASSWORD });
         const sentinel = new Redis({ ...set.sentinels[0] });
         const t = Date.now();
@@ -88,9 +90,18 @@ describe("Redis Sentinel on real redis-server + redis-sentinel", function () {
             );
             const before = new Redis(ioredisOptions(parsed, 2000));
             await before.connect();
-            await before.set("hha:before-failover", "1");
-            before.disconnect();
-            assert.strictEqual(await master.call("WAIT", 1, 10000), 1, "replica acknowledged the write");
+            try {
+                await before.set("hha:before-failover", "1");
+                assert.strictEqual(await before.call("WAIT", 1, 10000), 1, "replica acknowledged the write");
+            } finally {
+                before.disconnect();
+            }
+            const replica = new Redis({ ...set.nodes[1], password: PASSWORD, db: 2 });
+            try {
+                assert.strictEqual(await replica.get("hha:before-failover"), "1", "the replica has the write before the failover");
+            } finally {
+                replica.disconnect();
+            }
             await waitFor(
                 "sentinel sees the replica",
                 async () => {
