@@ -106,6 +106,7 @@ export class HarborNode extends pulumi.ComponentResource {
                     hostname: c.hostname,
                     user: c.user,
                     entrypoints: c.entrypoint,
+                    command: c.command,
                     envs,
                     uploads,
                     mounts: c.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),

@@ -62,6 +62,13 @@ for (const version of ["v1.5.4", "v1.1.2"]) {
             assert.ok(!(await isSecret(envs[keys.indexOf("MYSQL_HOST")])), "plain settings stay readable in the diff");
         });
 
+        it("starts the registry as that tag's compose file does (serve /etc/registry/config.yml), the others with their image's command", () => {
+            for (const n of nodes) {
+                assert.deepStrictEqual(container(n, "registry").inputs.command, ["serve", "/etc/registry/config.yml"]);
+                for (const comp of ["log", "adminserver", "ui", "jobservice", "proxy"]) assert.strictEqual(container(n, comp).inputs.command, undefined, `${n} ${comp}`);
+            }
+        });
+
         it("stores blobs on the CephFS registry directory and logs per node", () => {
             for (const n of nodes) {
                 assert.deepStrictEqual(container(n, "registry").inputs.mounts.map((m: { source: string; target: string }) => [m.source, m.target]), [["/mnt/harbor/registry", "/storage"]]);
