@@ -17,7 +17,7 @@
  * database every core shares): Harbor's read-only switch (GET /api/v2.0/internalconfig, PUT
  * /api/v2.0/configurations) is relayed there with its Authorization header and answered as it
  * answers; any other write (POST/PUT/PATCH/DELETE) is answered with Harbor's read-only 403 while
- * the shared switch is on (src/server/middleware/readonly/readonly.go), and with 201 and no body
+ * the shared switch is on (the body a real harbor_core v2.15.2 sent, tests/support/harbor-core-answers.ts), and with 201 and no body
  * otherwise (a marker meaning "not refused", not a real Harbor answer). `/standin/node` also names
  * the Harbor version the node "runs": the content of STANDIN_DIR/version, which the suite writes
  * when it replaces the node's containers.
@@ -30,6 +30,7 @@
  * (../shared/reference/real-harbor/README.md).
  */
 import { NodeProbe } from "../../components/profiles/types";
+import { CAPTURED_CORE_ANSWERS } from "../support/harbor-core-answers";
 
 export const FLAGS_DIR = "/run/harbor-standin";
 export const STANDIN_DIR = "/etc/harbor-standin";
@@ -39,7 +40,7 @@ import json, os, socket, ssl, sys, threading, time, urllib.request, urllib.error
 cfg = json.load(open(sys.argv[1]))
 SHARED = cfg.get("sharedConfig")
 VERSION_FILE = os.path.join(os.path.dirname(sys.argv[1]), "version")
-READ_ONLY_BODY = json.dumps({"errors": [{"code": "DENIED", "message": "The system is in read only mode. Any modification is prohibited."}]}).encode()
+READ_ONLY_BODY = ${JSON.stringify(CAPTURED_CORE_ANSWERS.readOnlyWrite.body)}.encode()
 FLAGS = cfg["flags"]
 NODE = socket.gethostname()
 HEALTHY = open(cfg["healthyBody"], "rb").read()

@@ -1,26 +1,24 @@
 /**
  * Test fixture (not program code): a stand-in for Harbor core's read-only switch, for the tests
- * of the upgrade's read-only window. No Harbor runs on this machine, and no answer of a real
- * Harbor to these calls was captured; each answer below is what Harbor v2.15.2's code sends,
- * read there (not from what harbor-ha expects):
- * - GET /api/v2.0/internalconfig, solution user: 200, a map of {"value", "editable"} per key
- *   (src/server/v2.0/handler/config.go GetInternalconfig; api/v2.0/swagger.yaml
- *   InternalConfigurationsResponse);
- * - PUT /api/v2.0/configurations: 200 with an empty body (NewUpdateConfigurationsOK);
- * - a request whose `Authorization: Harbor-Secret <s>` is not the jobservice secret has no
- *   security context: 401 {"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]}
- *   (src/server/v2.0/handler/base.go RequireSystemAccess, src/lib/errors);
- * - while read_only is on, a write to any other path: 403 {"errors":[{"code":"DENIED",
- *   "message":"The system is in read only mode. Any modification is prohibited."}]}
- *   (src/server/middleware/readonly/readonly.go; DENIED -> 403 in src/lib/http/error.go).
- * With `release: "v2.2.0"` it answers as that release does instead: 404 on
- * /api/v2.0/internalconfig (the route arrived in v2.3.0) and GET /api/internal/configurations
- * with the raw values, {"read_only": <bool>, …} (src/core/api/config.go GetInternalConfig).
+ * of the upgrade's read-only window where no Harbor core runs (the lab, the engine tests). It
+ * replays what a real harbor_core v2.15.2 answered to these calls (tests/support/harbor-core-answers.ts,
+ * captured by tests/services/harbor-core-real.test.ts, which re-checks them against the real core):
+ * - GET /api/v2.0/internalconfig, solution user: 200, {"<key>": {"editable", "value"}, …}; the real
+ *   core lists 70 keys, the stand-in only read_only and auth_mode;
+ * - PUT /api/v2.0/configurations: 200 with an empty body;
+ * - a `Harbor-Secret` that is not the jobservice secret: 401, with "only internal service is
+ *   allowed to call this API" on internalconfig and "unauthorized" on configurations;
+ * - while read_only is on, a write to any other path: 403 DENIED "The system is in read only mode…".
+ * With `release: "v2.2.0"` it answers as that release does instead, read from its code (not
+ * captured): 404 on /api/v2.0/internalconfig (the route arrived in v2.3.0) and GET
+ * /api/internal/configurations with the raw values, {"read_only": <bool>, …}
+ * (src/core/api/config.go GetInternalConfig).
  * It records every switch it was asked for, in order. `GET /standin/read-only` (test-only, no
  * auth) tells the lab's node stand-ins whether to refuse writes.
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { CAPTURED_CORE_ANSWERS as REAL } from "./harbor-core-answers";
 
 export interface ConfigStandin {
     address: string;
@@ -29,6 +27,11 @@ export interface ConfigStandin {
     switches: boolean[];
     close(): Promise<void>;
 }
+
+const replay = (res: http.ServerResponse, answer: { status: number; body: string }) => {
+    res.writeHead(answer.status, answer.body ? { "Content-Type": "application/json" } : {});
+    res.end(answer.body);
+};
 
 const json = (res: http.ServerResponse, status: number, body?: unknown) => {
     res.writeHead(status, body === undefined ? {} : { "Content-Type": "application/json" });
@@ -48,20 +51,19 @@ export async function startConfigStandin(jobserviceSecret: string, readOnly = fa
                 return json(res, 200, { read_only: state.readOnly, auth_mode: "db_auth" });
             }
             if (release === "v2.15.2" && req.url === "/api/v2.0/internalconfig" && req.method === "GET") {
-                if (!solutionUser) return json(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "unauthorized" }] });
-                return json(res, 200, { read_only: { value: state.readOnly, editable: true }, auth_mode: { value: "db_auth", editable: true } });
+                if (!solutionUser) return replay(res, REAL.wrongSecretInternalconfig);
+                return json(res, 200, { auth_mode: { editable: true, value: "db_auth" }, read_only: REAL.internalconfigReadOnly(state.readOnly) });
             }
             if (req.url === "/api/v2.0/configurations" && req.method === "PUT") {
-                if (!solutionUser) return json(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "unauthorized" }] });
+                if (!solutionUser) return replay(res, REAL.wrongSecretPut);
                 const v = (JSON.parse(body) as { read_only?: boolean }).read_only;
                 if (typeof v === "boolean") {
                     state.readOnly = v;
                     state.switches.push(v);
                 }
-                return json(res, 200);
+                return replay(res, REAL.putConfigurations);
             }
-            if (state.readOnly && !["GET", "HEAD", "OPTIONS"].includes(req.method ?? ""))
-                return json(res, 403, { errors: [{ code: "DENIED", message: "The system is in read only mode. Any modification is prohibited." }] });
+            if (state.readOnly && !["GET", "HEAD", "OPTIONS"].includes(req.method ?? "")) return replay(res, REAL.readOnlyWrite);
             return json(res, 404, { errors: [{ code: "NOT_FOUND", message: "not found" }] });
         });
     });
