@@ -14,7 +14,11 @@
 import * as path from "path";
 import { NodeSpec } from "../config/spec";
 import { TRUST_BUNDLE_PATH } from "../profiles/v2/context";
+import { coreEntrypoint } from "../profiles/v2/core";
 import { q, script } from "./shell";
+
+/** The image's own start (trust bundle, then the core), with the one-shot mode: a core's entrypoint. */
+const MIGRATOR = coreEntrypoint("migrate");
 
 /** Separates the env file from the trust bundle on the migrator's stdin. */
 export const TRUST_BUNDLE_MARKER = "--harbor-ha-trust-bundle--";
@@ -45,7 +49,7 @@ export function migrateScript(a: MigrateScriptArgs): string {
         `if ! docker image inspect ${q(a.image)} >/dev/null 2>&1; then echo ${q(`harbor-ha: pulling ${a.image} on ${a.node.name}`)}; docker pull -q ${q(a.image)} >/dev/null; fi`,
         `docker rm -f ${n} >/dev/null 2>&1 || true`,
         `docker create --name ${n} --network bridge${a.node.transport === "local" ? " --add-host host.docker.internal:host-gateway" : ""} --env-file "$D/env" ` +
-            `--entrypoint /bin/sh ${q(a.image)} -c '/harbor/install_cert.sh && exec /harbor/harbor_core -mode=migrate' >/dev/null`,
+            `--entrypoint ${q(MIGRATOR[0])} ${q(a.image)} ${MIGRATOR.slice(1).map(q).join(" ")} >/dev/null`,
         `if [ -s ${bundle} ]; then docker cp "$D/cust" ${n}:${q(path.dirname(TRUST_BUNDLE_PATH))}; fi`,
         ...a.networks.map((net) => `docker network connect ${q(net)} ${n}`),
         `echo ${q(`harbor-ha: migrating Harbor's schema to ${a.to}: one harbor_core -mode=migrate on ${a.node.name} (at most ${a.timeoutSeconds} s)`)}`,

@@ -1,253 +1,270 @@
 /**
- * L3 with a real Harbor core: the upgrade's one migrator, the cores' skip-migrate, and the
- * read-only window (the program's own client and watchdog), against a real `harbor_core`
- * process on real PostgreSQL and Redis, started with the core env and files the program renders.
+ * L3 with real Harbor cores (tests/support/services/harbor-core.ts): the upgrade's one migrator,
+ * the cores' skip-migrate and the read-only window (the program's own client and watchdog)
+ * against real `harbor_core` processes on real PostgreSQL and Redis, each started with the core
+ * env and files the program renders for its release; and a version change in the program's
+ * order (window, backup, one migrator, new core, lift) from an older real core to a newer one.
  *
- * Runs when HARBOR_HA_HARBOR_CORE names a harbor_core binary and HARBOR_HA_HARBOR_MIGRATIONS the
- * migrations directory of the same release (`make/migrations` of its tag, holding postgresql/);
- * HARBOR_HA_HARBOR_VERSION says which release they are (default v2.15.2). Nothing here builds
- * them, and no container registry is reachable for Harbor's images, so elsewhere the suite is
- * pending with that reason. The core runs on this host, not in its image: the paths of its
- * files are moved to a scratch directory through the env keys Harbor reads them from
- * (CONFIG_PATH, KEY_PATH, TOKEN_PRIVATE_KEY_PATH), and its port through app.conf.
+ * Runs when the environment names the binaries (HARBOR_HA_HARBOR_CORE and _MIGRATIONS, for the
+ * upgrade also HARBOR_HA_HARBOR_CORE_FROM, _MIGRATIONS_FROM, _VERSION_FROM); nothing in this
+ * project builds them and no registry serves Harbor's images here, so elsewhere it is pending
+ * with that reason.
  *
- * The answers the stand-in for core's read-only switch replays (tests/fixtures/harbor-core)
- * were captured from this test's run; each case here checks the real core still gives them.
+ * The stand-in for core's read-only switch (harbor-config-standin.ts, the lab's node stand-in)
+ * replays the answers captured from this file's run (tests/support/harbor-core-answers.ts);
+ * the cases here check that the real core still gives exactly them.
  */
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
-import * as crypto from "crypto";
+import { spawn } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { loadClusterSpec } from "../../components/config/load";
 import { ensureDatabase } from "../../components/database/provision";
-import { placeholderShared, renderNode } from "../../components/harbor-node";
-import type { ContainerSpec } from "../../components/profiles/types";
-import { harborRedisValues } from "../../components/redis/harbor-values";
 import { readOnlyState, setReadOnly } from "../../components/upgrade/config-api";
+import { takeBackup } from "../../components/upgrade/backup";
 import { liftWindow, openWindow } from "../../components/upgrade/read-only";
-import { prodConfig, raw, SECRET_VALUES } from "../support/fixtures";
+import { SECRET_VALUES } from "../support/fixtures";
 import { CAPTURED_CORE_ANSWERS } from "../support/harbor-core-answers";
 import { adminOf } from "../support/services/database-cases";
-import { freePort } from "../support/services/network";
+import { coreEntrypoint } from "../../components/profiles/v2/core";
+import { basicAuth, coreFlags, lastMigration, prepareCore, RealCore, realCores, request, stackSecrets, StackSecrets } from "../support/services/harbor-core";
 import { PostgresInstance, startPostgres } from "../support/services/postgres";
+import { runClient, waitFor } from "../support/services/processes";
 import { RedisInstance, startRedis } from "../support/services/redis";
-import { waitFor } from "../support/services/processes";
 import { rawQuery } from "../support/services/sql-access";
 
-const BINARY = process.env.HARBOR_HA_HARBOR_CORE;
-const MIGRATIONS = process.env.HARBOR_HA_HARBOR_MIGRATIONS;
-const VERSION = process.env.HARBOR_HA_HARBOR_VERSION ?? "v2.15.2";
+const RELEASES = realCores();
+/** The one-shot migrator's flags, as the program's migrator container runs it. */
+const MIGRATOR = coreFlags(coreEntrypoint("migrate"));
+const PENDING = "set HARBOR_HA_HARBOR_CORE (a harbor_core binary) and HARBOR_HA_HARBOR_MIGRATIONS (its release's make/migrations); this project builds none and no registry serves Harbor's images here";
 
-interface Answer {
-    status: number;
-    body: string;
-}
+const api = (core: RealCore) => ({ address: `127.0.0.1:${core.port}`, hostname: "harbor.example.com", tls: false });
+const solution = (secret: string) => ({ Authorization: `Harbor-Secret ${secret}` });
 
-function request(port: number, method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-        const data = body === undefined ? undefined : JSON.stringify(body);
-        const req = http.request({ host: "127.0.0.1", port, method, path: url, headers: { ...headers, ...(data ? { "Content-Type": "application/json" } : {}) } }, (res) => {
-            let text = "";
-            res.on("data", (d) => (text += d));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
-        req.on("error", reject);
-        req.end(data);
-    });
-}
-
-const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
-
-/** The highest migration the release ships (golang-migrate names them NNNN_<release>_schema.up.sql). */
-function lastMigration(dir: string): number {
-    return Math.max(...fs.readdirSync(path.join(dir, "postgresql")).map((f) => Number(/^(\d+)_.*\.up\.sql$/.exec(f)?.[1] ?? 0)));
-}
-
-describe(`L3 real harbor_core ${VERSION}: one migrator, skip-migrate, the read-only window`, function () {
-    this.timeout(180_000);
-    let pg: PostgresInstance;
-    let redis: RedisInstance;
-    let core: ContainerSpec;
-    let root: string;
-    let env: NodeJS.ProcessEnv;
-    let port: number;
-    let server: ChildProcess | undefined;
-    let serverLog = "";
-    const jobserviceSecret = crypto.randomBytes(12).toString("hex");
-    const adminPassword = `Adm1n-${crypto.randomBytes(6).toString("hex")}`;
-    const dbPassword = `db-${crypto.randomBytes(9).toString("base64url")}`;
-    const api = () => ({ address: `127.0.0.1:${port}`, hostname: "harbor.example.com", tls: false });
-
+/** A scratch PostgreSQL with Harbor's database and user, and a Redis, as the stack's shared services. */
+function sharedServices() {
+    const s = { pg: undefined as unknown as PostgresInstance, redis: undefined as unknown as RedisInstance, secrets: undefined as unknown as StackSecrets };
     const schema = async () => {
-        const rows = await rawQuery(pg.server, { user: "harbor", password: dbPassword, database: "registry" }, "SELECT to_regclass('public.schema_migrations') AS t");
-        if (rows[0].t === null) return undefined;
-        return (await rawQuery(pg.server, { user: "harbor", password: dbPassword, database: "registry" }, "SELECT version, dirty FROM schema_migrations"))[0] as { version: string; dirty: boolean };
+        const login = { user: "harbor", password: s.secrets.databasePassword, database: "registry" };
+        if ((await rawQuery(s.pg.server, login, "SELECT to_regclass('public.schema_migrations') AS t"))[0].t === null) return undefined;
+        return (await rawQuery(s.pg.server, login, "SELECT version, dirty FROM schema_migrations"))[0] as { version: string; dirty: boolean };
     };
+    const start = async () => {
+        s.pg = await startPostgres();
+        s.redis = await startRedis(SECRET_VALUES.redisPassword);
+        s.secrets = stackSecrets(`db-${Date.now().toString(36)}-pw`);
+        await ensureDatabase(adminOf(s.pg), { database: "registry", user: "harbor" }, s.secrets.databasePassword);
+    };
+    const stop = async () => {
+        if (s.redis) await s.redis.stop();
+        if (s.pg) await s.pg.stop();
+    };
+    return { s, schema, start, stop };
+}
 
-    /** Runs the binary with `args`, the rendered env and cwd holding migrations/; resolves on exit or after `limitMs` (then killed). */
-    const run = (args: string[], limitMs: number) =>
-        new Promise<{ code: number | null; ms: number; log: string; killed: boolean }>((resolve) => {
-            const t = Date.now();
-            const p = spawn(BINARY!, args, { cwd: root, env });
-            let log = "";
-            p.stdout.on("data", (d) => (log += d));
-            p.stderr.on("data", (d) => (log += d));
-            const timer = setTimeout(() => p.kill("SIGKILL"), limitMs);
-            p.on("exit", (code, signal) => {
-                clearTimeout(timer);
-                resolve({ code, ms: Date.now() - t, log, killed: signal === "SIGKILL" });
-            });
-        });
+describe(`L3 real harbor_core ${RELEASES.to?.version ?? ""}: one migrator, skip-migrate, the read-only window`, function () {
+    this.timeout(180_000);
+    const svc = sharedServices();
+    let core: RealCore;
+    const secret = () => svc.s.secrets.jobserviceSecret;
+    const admin = () => basicAuth("admin", svc.s.secrets.adminPassword);
 
     before(async function () {
-        if (!BINARY || !MIGRATIONS) {
-            console.log("      [real core] pending: set HARBOR_HA_HARBOR_CORE (a harbor_core binary) and HARBOR_HA_HARBOR_MIGRATIONS (its release's make/migrations); none is built or downloadable here");
-            this.skip();
+        if (!RELEASES.to) {
+            console.log(`      [real core] pending: ${PENDING}`);
+            return this.skip();
         }
-        pg = await startPostgres();
-        redis = await startRedis(SECRET_VALUES.redisPassword);
-        await ensureDatabase(adminOf(pg), { database: "registry", user: "harbor" }, dbPassword);
-        port = await freePort();
-
-        const spec = loadClusterSpec(
-            raw(prodConfig(2, {
-                harbor: { hostname: "harbor.example.com", version: VERSION, trivy: false },
-                database: { host: "127.0.0.1", port: pg.server.port, provision: { enabled: true, adminUser: pg.adminUser } },
-                redis: { host: "127.0.0.1", port: redis.server.port },
-            })),
-        );
-        const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-        const shared = {
-            ...placeholderShared(spec, false),
-            secretKey: crypto.randomBytes(8).toString("hex"),
-            csrfKey: crypto.randomBytes(16).toString("hex"),
-            coreSecret: crypto.randomBytes(12).toString("hex"),
-            jobserviceSecret,
-            adminPassword,
-            databasePassword: dbPassword,
-            tokenPrivateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-            redis: harborRedisValues(spec.redis.endpoint, SECRET_VALUES.redisPassword),
-        };
-        core = renderNode(spec, spec.nodes[0], shared, "test").find((c) => c.component === "core")!;
-
-        root = fs.mkdtempSync(path.join(os.tmpdir(), "hha-core-"));
-        fs.symlinkSync(path.resolve(MIGRATIONS), path.join(root, "migrations"));
-        const moved: Record<string, string> = {};
-        for (const f of core.files) {
-            const to = path.join(root, f.path);
-            fs.mkdirSync(path.dirname(to), { recursive: true });
-            fs.writeFileSync(to, f.path.endsWith("app.conf") ? f.content.replace(/^httpport = \d+$/m, `httpport = ${port}`) : f.content, { mode: 0o600 });
-            moved[f.path] = to;
-        }
-        env = {
-            PATH: process.env.PATH,
-            ...core.env,
-            CONFIG_PATH: moved["/etc/core/app.conf"],
-            KEY_PATH: moved["/etc/core/key"],
-            TOKEN_PRIVATE_KEY_PATH: moved["/etc/core/private_key.pem"],
-        };
-        for (const [k, v] of Object.entries(env)) if (typeof v === "string" && v.startsWith("/etc/core/") && !moved[v]) delete env[k];
+        await svc.start();
+        core = await prepareCore(RELEASES.to, svc.s.pg, svc.s.redis, svc.s.secrets);
     });
-
     after(async () => {
-        server?.kill("SIGTERM");
-        if (redis) await redis.stop();
-        if (pg) await pg.stop();
-        if (root) fs.rmSync(root, { recursive: true, force: true });
+        if (core) await core.stop();
+        await svc.stop();
     });
 
-    it("a core started with the program's -mode=skip-migrate does not touch the schema of an empty database", async () => {
-        const r = await run(["-mode=skip-migrate"], 20_000);
+    it("a core started with the program's -mode=skip-migrate leaves an empty database alone, and says why it stops", async () => {
+        const r = await core.run(core.clusterFlags, 20_000);
         console.log(`      [real core] skip-migrate on an empty database: ${r.killed ? "still running after 20 s (killed)" : `exit ${r.code} after ${r.ms} ms`}`);
         assert.match(r.log, /skip the database migrate/);
         // What an operator sees when cores start before the migrator: exit 1, this line.
         assert.strictEqual(r.code, 1);
         assert.match(r.log, /failed to load config: ERROR: relation "properties" does not exist/);
-        assert.strictEqual(await schema(), undefined, "no schema_migrations table: the core did not migrate");
+        assert.strictEqual(await svc.schema(), undefined, "no schema_migrations table: the core did not migrate");
     });
 
     it("the one-shot migrator (-mode=migrate) creates the whole schema, clean, and exits 0; run again it changes nothing", async () => {
-        const first = await run(["-mode=migrate"], 120_000);
-        console.log(`      [real core] -mode=migrate on an empty database: exit ${first.code} after ${first.ms} ms`);
+        const want = { version: String(lastMigration(core.release.migrations)), dirty: false };
+        const first = await core.run(MIGRATOR, 120_000);
+        console.log(`      [real core] -mode=migrate on an empty database: exit ${first.code} after ${first.ms} ms, schema ${want.version}`);
         assert.strictEqual(first.code, 0, first.log.slice(-2000));
         assert.match(first.log, /the database migrate success/);
-        assert.deepStrictEqual(await schema(), { version: String(lastMigration(MIGRATIONS!)), dirty: false });
-        const again = await run(["-mode=migrate"], 60_000);
+        assert.deepStrictEqual(await svc.schema(), want);
+        const again = await core.run(MIGRATOR, 60_000);
         console.log(`      [real core] -mode=migrate again: exit ${again.code} after ${again.ms} ms`);
         assert.strictEqual(again.code, 0, again.log.slice(-2000));
-        assert.deepStrictEqual(await schema(), { version: String(lastMigration(MIGRATIONS!)), dirty: false });
+        assert.deepStrictEqual(await svc.schema(), want);
     });
 
     it("a core with -mode=skip-migrate serves on the migrated schema", async () => {
-        const t = Date.now();
-        server = spawn(BINARY!, ["-mode=skip-migrate"], { cwd: root, env });
-        server.stdout!.on("data", (d) => (serverLog += d));
-        server.stderr!.on("data", (d) => (serverLog += d));
-        await waitFor("core answers /api/v2.0/ping", async () => {
-            if ((await request(port, "GET", "/api/v2.0/ping", {})).status !== 200) throw new Error("ping not 200 yet");
-        }, 60_000);
-        console.log(`      [real core] skip-migrate core answering after ${Date.now() - t} ms`);
-        assert.match(serverLog, /skip the database migrate/);
-        assert.doesNotMatch(serverLog, /database has been migrated/);
+        const ms = await core.serve(core.clusterFlags);
+        console.log(`      [real core] skip-migrate core answering after ${ms} ms`);
+        assert.match(core.log(), /skip the database migrate/);
+        assert.doesNotMatch(core.log(), /database has been migrated/);
     });
 
     it("the stack's jobservice secret reads and switches read_only; in read-only a write gets Harbor's 403 DENIED, a read still works", async () => {
-        assert.strictEqual(await readOnlyState(api(), jobserviceSecret), false);
-        const got = await request(port, "GET", "/api/v2.0/internalconfig", { Authorization: `Harbor-Secret ${jobserviceSecret}` });
+        assert.strictEqual(await readOnlyState(api(core), secret()), false);
+        const got = await request(core.port, "GET", "/api/v2.0/internalconfig", solution(secret()));
         assert.strictEqual(got.status, 200);
         assert.deepStrictEqual(JSON.parse(got.body).read_only, CAPTURED_CORE_ANSWERS.internalconfigReadOnly(false));
 
-        const put = await request(port, "PUT", "/api/v2.0/configurations", { Authorization: `Harbor-Secret ${jobserviceSecret}` }, { read_only: true });
-        assert.deepStrictEqual({ status: put.status, body: put.body }, CAPTURED_CORE_ANSWERS.putConfigurations);
-        assert.strictEqual(await readOnlyState(api(), jobserviceSecret), true);
-
+        const put = await request(core.port, "PUT", "/api/v2.0/configurations", solution(secret()), { read_only: true });
+        assert.deepStrictEqual(put, CAPTURED_CORE_ANSWERS.putConfigurations);
         try {
-            const write = await request(port, "POST", "/api/v2.0/projects", basic("admin", adminPassword), { project_name: "during-window", metadata: { public: "false" } });
+            assert.strictEqual(await readOnlyState(api(core), secret()), true);
+            const write = await request(core.port, "POST", "/api/v2.0/projects", admin(), { project_name: "during-window", metadata: { public: "false" } });
             assert.deepStrictEqual(write, CAPTURED_CORE_ANSWERS.readOnlyWrite);
-            const read = await request(port, "GET", "/api/v2.0/projects", basic("admin", adminPassword));
-            assert.strictEqual(read.status, 200, "reads keep working in the window");
+            assert.strictEqual((await request(core.port, "GET", "/api/v2.0/projects", admin())).status, 200, "reads keep working in the window");
         } finally {
-            await setReadOnly(api(), jobserviceSecret, false);
+            await setReadOnly(api(core), secret(), false);
         }
-        const after = await request(port, "POST", "/api/v2.0/projects", basic("admin", adminPassword), { project_name: "after-window", metadata: { public: "false" } });
+        const after = await request(core.port, "POST", "/api/v2.0/projects", admin(), { project_name: "after-window", metadata: { public: "false" } });
         assert.strictEqual(after.status, 201, after.body);
     });
 
-    it("a wrong secret is refused with the answer the stand-in replays, and the program's error names the secret, not its value", async () => {
+    it("a wrong secret is refused with the answers the stand-in replays, and the program's error names the secret, not its value", async () => {
         const wrong = "not-the-jobservice-secret";
-        const get = await request(port, "GET", "/api/v2.0/internalconfig", { Authorization: `Harbor-Secret ${wrong}` });
-        assert.deepStrictEqual(get, CAPTURED_CORE_ANSWERS.wrongSecretInternalconfig);
-        const put = await request(port, "PUT", "/api/v2.0/configurations", { Authorization: `Harbor-Secret ${wrong}` }, { read_only: true });
-        assert.deepStrictEqual(put, CAPTURED_CORE_ANSWERS.wrongSecretPut);
-        await assert.rejects(readOnlyState(api(), wrong), (e: Error) => /refused the stack's jobservice secret/.test(e.message) && !e.message.includes(wrong));
-        assert.strictEqual(await readOnlyState(api(), jobserviceSecret), false, "nothing was switched");
+        assert.deepStrictEqual(await request(core.port, "GET", "/api/v2.0/internalconfig", solution(wrong)), CAPTURED_CORE_ANSWERS.wrongSecretInternalconfig);
+        assert.deepStrictEqual(await request(core.port, "PUT", "/api/v2.0/configurations", solution(wrong), { read_only: true }), CAPTURED_CORE_ANSWERS.wrongSecretPut);
+        await assert.rejects(readOnlyState(api(core), wrong), (e: Error) => /refused the stack's jobservice secret/.test(e.message) && !e.message.includes(wrong));
+        assert.strictEqual(await readOnlyState(api(core), secret()), false, "nothing was switched");
     });
 
     it("after the admin changed its password in the UI, the secret still opens and lifts the window", async () => {
-        const changed = await request(port, "PUT", "/api/v2.0/users/1/password", basic("admin", adminPassword), { old_password: adminPassword, new_password: `${adminPassword}-Changed9` });
+        const pw = svc.s.secrets.adminPassword;
+        const changed = await request(core.port, "PUT", "/api/v2.0/users/1/password", admin(), { old_password: pw, new_password: `${pw}-Changed9` });
         assert.strictEqual(changed.status, 200, changed.body);
-        await setReadOnly(api(), jobserviceSecret, true);
-        assert.strictEqual(await readOnlyState(api(), jobserviceSecret), true);
-        await setReadOnly(api(), jobserviceSecret, false);
-        assert.strictEqual(await readOnlyState(api(), jobserviceSecret), false);
+        await setReadOnly(api(core), secret(), true);
+        assert.strictEqual(await readOnlyState(api(core), secret()), true);
+        await setReadOnly(api(core), secret(), false);
+        assert.strictEqual(await readOnlyState(api(core), secret()), false);
     });
 
     it("the program's window and watchdog: a provider that dies with the window open leaves Harbor read-write again", async () => {
         const provider = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
-        const props = { api: api(), secret: jobserviceSecret, kind: "upgrade" as const, enabled: true, to: VERSION };
-        const window = await openWindow(props, { pid: provider.pid!, pollMs: 50, retryForMs: 10_000 });
-        assert.strictEqual(await readOnlyState(api(), jobserviceSecret), true);
+        const window = await openWindow({ api: api(core), secret: secret(), kind: "upgrade", enabled: true, to: core.release.version }, { pid: provider.pid!, pollMs: 50, retryForMs: 10_000 });
+        assert.strictEqual(await readOnlyState(api(core), secret()), true);
         const t = Date.now();
         provider.kill("SIGKILL");
         await waitFor("watchdog lifted the window", async () => {
-            if (await readOnlyState(api(), jobserviceSecret)) throw new Error("still read-only");
+            if (await readOnlyState(api(core), secret())) throw new Error("still read-only");
         }, 10_000);
         console.log(`      [real core] watchdog lifted read-only ${Date.now() - t} ms after the provider died`);
-        assert.doesNotMatch(fs.readFileSync(window.watchdogLog, "utf8"), new RegExp(jobserviceSecret));
-        assert.strictEqual(await liftWindow(api(), jobserviceSecret, window), "");
-        assert.strictEqual(await readOnlyState(api(), jobserviceSecret), false);
+        assert.doesNotMatch(fs.readFileSync(window.watchdogLog, "utf8"), new RegExp(secret()));
+        assert.strictEqual(await liftWindow(api(core), secret(), window), "");
+        assert.strictEqual(await readOnlyState(api(core), secret()), false);
+    });
+});
+
+describe(`L3 real harbor_core ${RELEASES.from?.version ?? "(from)"} -> ${RELEASES.to?.version ?? "(to)"}: a version change in the program's order`, function () {
+    this.timeout(300_000);
+    const svc = sharedServices();
+    let old: RealCore;
+    let next: RealCore;
+    let dump = "";
+    const backups = fs.mkdtempSync(path.join(os.tmpdir(), "hha-real-upgrade-"));
+    const secret = () => svc.s.secrets.jobserviceSecret;
+    const admin = () => basicAuth("admin", svc.s.secrets.adminPassword);
+
+    before(async function () {
+        if (!RELEASES.to || !RELEASES.from) {
+            console.log(`      [real core] pending: ${PENDING}; for the upgrade also HARBOR_HA_HARBOR_CORE_FROM, HARBOR_HA_HARBOR_MIGRATIONS_FROM and HARBOR_HA_HARBOR_VERSION_FROM (an older release)`);
+            return this.skip();
+        }
+        await svc.start();
+        old = await prepareCore(RELEASES.from, svc.s.pg, svc.s.redis, svc.s.secrets);
+        next = await prepareCore(RELEASES.to, svc.s.pg, svc.s.redis, svc.s.secrets);
+        // The stack as it ran before the change: installed by the old release's one migrator.
+        const install = await old.run(MIGRATOR, 120_000);
+        assert.strictEqual(install.code, 0, install.log.slice(-2000));
+        await old.serve(old.clusterFlags);
+        for (const p of ["before-upgrade-a", "before-upgrade-b"])
+            assert.strictEqual((await request(old.port, "POST", "/api/v2.0/projects", admin(), { project_name: p, metadata: { public: "true" } })).status, 201);
+    });
+    after(async () => {
+        if (old) await old.stop();
+        if (next) await next.stop();
+        await svc.stop();
+        fs.rmSync(backups, { recursive: true, force: true });
+    });
+
+    it("backup, window on the old core, the new release's one migrator while the old core serves reads, new core, lift: data kept, schema clean", async () => {
+        const from = { version: String(lastMigration(old.release.migrations)), dirty: false };
+        const to = { version: String(lastMigration(next.release.migrations)), dirty: false };
+        assert.deepStrictEqual(await svc.schema(), from);
+
+        // The program's order (upgrade/index.ts): 1 backup, 2 read-only, 3 migrate, waves, 9 lift.
+        const backup = await takeBackup({
+            server: svc.s.pg.server, target: { database: "registry", user: "harbor" }, password: svc.s.secrets.databasePassword,
+            directory: backups, stack: "test", kind: "upgrade", from: old.release.version, to: next.release.version, enabled: true,
+        });
+        assert.ok(backup.bytes > 0 && /^[0-9a-f]{64}$/.test(backup.sha256), "a dump with its checksum");
+        dump = backup.path;
+        const provider = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
+        try {
+            const window = await openWindow({ api: api(old), secret: secret(), kind: "upgrade", enabled: true, to: next.release.version }, { pid: provider.pid!, pollMs: 50, retryForMs: 10_000 });
+            const refused = await request(old.port, "POST", "/api/v2.0/projects", admin(), { project_name: "during-upgrade", metadata: { public: "true" } });
+            assert.deepStrictEqual(refused, CAPTURED_CORE_ANSWERS.readOnlyWrite, "the old release refuses writes the same way");
+
+            const migrate = await next.run(MIGRATOR, 120_000);
+            console.log(`      [real core] ${old.release.version} -> ${next.release.version}: -mode=migrate exit ${migrate.code} after ${migrate.ms} ms (schema ${from.version} -> ${to.version}), dump ${backup.bytes} bytes`);
+            assert.strictEqual(migrate.code, 0, migrate.log.slice(-2000));
+            assert.deepStrictEqual(await svc.schema(), to);
+
+            // Wave 1: the old core still serves (read-only) on the new schema until it is replaced.
+            const oldOnNew = await request(old.port, "GET", "/api/v2.0/projects?page_size=50", admin());
+            console.log(`      [real core] old ${old.release.version} core on the ${to.version} schema: GET /projects -> ${oldOnNew.status}`);
+            assert.strictEqual(oldOnNew.status, 200);
+
+            const ms = await next.serve(next.clusterFlags);
+            console.log(`      [real core] new ${next.release.version} core answering after ${ms} ms`);
+            await old.halt();
+            assert.strictEqual(await readOnlyState(api(next), secret()), true, "the window holds across the version change (the setting is in the shared database)");
+            assert.strictEqual(await liftWindow(api(next), secret(), window), "");
+        } finally {
+            provider.kill("SIGKILL");
+        }
+        const names = (JSON.parse((await request(next.port, "GET", "/api/v2.0/projects?page_size=50", admin())).body) as { name: string }[]).map((p) => p.name).sort();
+        assert.deepStrictEqual(names.filter((n) => n.startsWith("before-")), ["before-upgrade-a", "before-upgrade-b"]);
+        assert.ok(!names.includes("during-upgrade"));
+        assert.strictEqual((await request(next.port, "POST", "/api/v2.0/projects", admin(), { project_name: "after-upgrade", metadata: { public: "true" } })).status, 201);
+        assert.deepStrictEqual(await svc.schema(), to);
+    });
+
+    it("rolling back as the README says: the old migrator refuses the newer schema; after pg_restore of the dump it finds its own, and the old core serves the data from before", async function () {
+        if (!dump) return this.skip();
+        await next.halt();
+        const refused = await old.run(MIGRATOR, 60_000);
+        const line = refused.log.split("\n").find((l) => /FATAL/.test(l)) ?? "";
+        console.log(`      [real core] ${old.release.version} migrator on the ${next.release.version} schema, no restore: exit ${refused.code}: ${line.replace(/^.*\]: /, "")}`);
+        assert.strictEqual(refused.code, 1);
+        assert.match(line, /failed to migrate the database/);
+
+        const t = Date.now();
+        await runClient(path.join(svc.s.pg.binDir, "pg_restore"), ["--clean", "--if-exists", "--no-owner", "-d", "registry", dump], {
+            PGHOST: svc.s.pg.server.host, PGPORT: String(svc.s.pg.server.port), PGUSER: "harbor", PGPASSWORD: svc.s.secrets.databasePassword,
+        });
+        console.log(`      [real core] pg_restore --clean --if-exists --no-owner as the Harbor user: ${Date.now() - t} ms`);
+        const restored = await old.run(MIGRATOR, 60_000);
+        assert.strictEqual(restored.code, 0, restored.log.slice(-2000));
+        assert.deepStrictEqual(await svc.schema(), { version: String(lastMigration(old.release.migrations)), dirty: false });
+        await old.serve(old.clusterFlags);
+        const names = (JSON.parse((await request(old.port, "GET", "/api/v2.0/projects?page_size=50", admin())).body) as { name: string }[]).map((p) => p.name);
+        assert.deepStrictEqual(names.filter((n) => /-upgrade/.test(n)).sort(), ["before-upgrade-a", "before-upgrade-b"], "the writes after the dump are gone, as the README says");
+        // The dump predates the window, so it brings back read_only as it was before (off here);
+        // cores read it through their config cache, which Harbor keeps for one minute
+        // (pkg/config/db/cache.go), so that is when a switch made before the restore is undone.
+        const stored = await rawQuery(svc.s.pg.server, { user: "harbor", password: svc.s.secrets.databasePassword, database: "registry" }, "SELECT v FROM properties WHERE k = 'read_only'");
+        assert.ok(!stored.some((r) => r.v === "true"), `read_only in the restored database: ${JSON.stringify(stored)} (no row = Harbor's default, off)`);
     });
 });
