@@ -2,7 +2,7 @@
  * Engine tier: a version change's read-only window and recorded version under the real engine.
  * The project's own ReadOnlyWindow and ReadOnlyLift resources and its readDeployedRelease() run
  * in the real language and dynamic-provider hosts, against a stand-in for core's read-only
- * switch (tests/support/harbor-config-standin.ts, answers from Harbor v2.15.2's code). What only
+ * switch (tests/support/harbor-config-standin.ts, answers captured from a real harbor_core v2.15.2). What only
  * the real engine can show: that the provider process ends with `pulumi up`, failed or not (so
  * the watchdog lifts the window right after a failed up), that a failed up leaves the previously
  * recorded version in the stack's outputs, and that the StackReference to the stack itself is

@@ -10,7 +10,7 @@
  *   v2.15.2; `/standin/node` names the node and the version its "containers" run; writes get
  *   Harbor's read-only 403 while the shared switch is on);
  * - the database every core shares, as far as the read-only switch goes: one
- *   tests/support/harbor-config-standin.ts server on the lab host (answers from Harbor's code);
+ *   tests/support/harbor-config-standin.ts server on the lab host (answers captured from a real harbor_core v2.15.2);
  * - the new core image on node1: an image built there from the lab's Debian base whose
  *   `/harbor/harbor_core` prints its arguments and the database it was given and exits 0 (or 3,
  *   for the failure case); the program's migrator command runs it exactly as it would run

@@ -1,7 +1,7 @@
 /**
  * L2: the read-only window of a Harbor version change (components/upgrade/read-only.ts and
  * watchdog.ts) against a stand-in for Harbor core's read-only switch
- * (tests/support/harbor-config-standin.ts: answers taken from Harbor v2.15.2's code, no real
+ * (tests/support/harbor-config-standin.ts: answers captured from a real harbor_core v2.15.2, no
  * Harbor here). Real: the program's HTTP calls, and the watchdog as a detached OS process that
  * outlives the process that opened the window -- the dynamic provider, which the engine stops
  * when `pulumi up` ends, however it ends.
