@@ -16,6 +16,7 @@
  */
 import * as assert from "assert";
 import { spawn } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -23,6 +24,8 @@ import { ensureDatabase } from "../../components/database/provision";
 import { readOnlyState, setReadOnly } from "../../components/upgrade/config-api";
 import { takeBackup } from "../../components/upgrade/backup";
 import { liftWindow, openWindow } from "../../components/upgrade/read-only";
+import { isCanaryFailure, runCanary } from "../../components/verify/canary";
+import { canaryRobotProvider } from "../../components/verify/canary-resources";
 import { SECRET_VALUES } from "../support/fixtures";
 import { CAPTURED_CORE_ANSWERS } from "../support/harbor-core-answers";
 import { adminOf } from "../support/services/database-cases";
@@ -266,5 +269,66 @@ describe(`L3 real harbor_core ${RELEASES.from?.version ?? "(from)"} -> ${RELEASE
         // (pkg/config/db/cache.go), so that is when a switch made before the restore is undone.
         const stored = await rawQuery(svc.s.pg.server, { user: "harbor", password: svc.s.secrets.databasePassword, database: "registry" }, "SELECT v FROM properties WHERE k = 'read_only'");
         assert.ok(!stored.some((r) => r.v === "true"), `read_only in the restored database: ${JSON.stringify(stored)} (no row = Harbor's default, off)`);
+    });
+});
+
+describe(`L3 two real harbor_core ${RELEASES.to?.version ?? ""} nodes, each with its registry on one shared store: the program's canary`, function () {
+    this.timeout(300_000);
+    const svc = sharedServices();
+    const nodes: RealCore[] = [];
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), "hha-real-store-"));
+    const ownStore = fs.mkdtempSync(path.join(os.tmpdir(), "hha-real-own-store-"));
+    const ROBOT_SECRET = "Canary-Secret-1x";
+    let robot = { name: "", secret: "" };
+    const plan = (pullFrom: number[]) => ({ pushTo: node(0), pullFrom: pullFrom.map(node), robot, project: "harbor-ha-canary", repository: "canary" });
+    const node = (i: number) => ({ name: `node${i + 1}`, endpoint: api(nodes[i]) });
+
+    before(async function () {
+        if (!RELEASES.to) {
+            console.log(`      [real core] pending: ${PENDING}`);
+            return this.skip();
+        }
+        await svc.start();
+        for (const i of [0, 1]) nodes.push(await prepareCore(RELEASES.to, svc.s.pg, svc.s.redis, svc.s.secrets, { node: i, registry: { storage: store } }));
+        const install = await nodes[0].run(MIGRATOR, 120_000);
+        assert.strictEqual(install.code, 0, install.log.slice(-2000));
+        // Two broken nodes on the same database, to show the canary tells their faults apart:
+        // node3 signs with another token key, node4's registry has a store of its own.
+        const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+        const otherKey = { ...svc.s.secrets, shared: { ...svc.s.secrets.shared, tokenPrivateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString() } };
+        nodes.push(await prepareCore(RELEASES.to, svc.s.pg, svc.s.redis, otherKey, { node: 2, registry: { storage: store } }));
+        nodes.push(await prepareCore(RELEASES.to, svc.s.pg, svc.s.redis, svc.s.secrets, { node: 3, registry: { storage: ownStore } }));
+        for (const n of nodes) await n.serve(n.clusterFlags);
+        const r = await canaryRobotProvider.create!({ api: api(nodes[0]), adminPassword: svc.s.secrets.adminPassword, project: "harbor-ha-canary", robot: "canary", secret: ROBOT_SECRET });
+        robot = { name: r.outs.robotName, secret: ROBOT_SECRET };
+    });
+    after(async () => {
+        for (const n of nodes) await n.stop();
+        await svc.stop();
+        fs.rmSync(store, { recursive: true, force: true });
+        fs.rmSync(ownStore, { recursive: true, force: true });
+    });
+
+    it("the stack's robot (made through node1 with the program's CanaryRobot); push to node1, pull from node2 with node1's token, delete: one registry", async () => {
+        const report = await runCanary(plan([1]), `real-${Date.now()}`);
+        console.log(`      [real core] canary: ${report.steps.join("; ")}`);
+        assert.match(report.digest, /^sha256:[0-9a-f]{64}$/);
+        assert.ok(report.steps.some((s) => s.startsWith("node2: pull with the token from node1")));
+    });
+
+    it("a node signing with another token key: the canary names the key mismatch", async () => {
+        const e = await runCanary(plan([2]), `real-key-${Date.now()}`).then(() => undefined, (err: Error) => err);
+        console.log(`      [real core] node3 (other key): ${e?.message}`);
+        assert.ok(e && isCanaryFailure(e), "the canary failed");
+        assert.strictEqual(e.node, "node3");
+        assert.match(e.cause, /token key mismatch: node3 does not accept a token signed by node1/);
+    });
+
+    it("a node whose registry has its own store: the canary names the storage", async () => {
+        const e = await runCanary(plan([3]), `real-store-${Date.now()}`).then(() => undefined, (err: Error) => err);
+        console.log(`      [real core] node4 (own store): ${e?.message}`);
+        assert.ok(e && isCanaryFailure(e), "the canary failed");
+        assert.strictEqual(e.node, "node4");
+        assert.match(e.cause, /storage not shared: node4's registry does not see the image written through node1/);
     });
 });

@@ -14,11 +14,15 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
+import * as YAML from "yaml";
 import { loadClusterSpec } from "../../../components/config/load";
 import { placeholderShared, renderNode } from "../../../components/harbor-node";
 import type { SharedValues } from "../../../components/profiles/types";
+import { REGISTRY_USER } from "../../../components/profiles/v2/registry";
+import { registryHtpasswdLine } from "../../../components/registry-htpasswd";
 import { harborRedisValues } from "../../../components/redis/harbor-values";
 import { prodConfig, raw, SECRET_VALUES } from "../fixtures";
+import { tool } from "../tools";
 import { freePort } from "./network";
 import { removeScratchDir, scratchDir, waitFor } from "./processes";
 import type { PostgresInstance } from "./postgres";
@@ -58,6 +62,7 @@ export function stackSecrets(databasePassword: string): StackSecrets {
     const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
     const jobserviceSecret = crypto.randomBytes(12).toString("hex");
     const adminPassword = `Adm1n-${crypto.randomBytes(6).toString("hex")}`;
+    const registryPassword = crypto.randomBytes(12).toString("hex");
     return {
         jobserviceSecret,
         adminPassword,
@@ -70,6 +75,9 @@ export function stackSecrets(databasePassword: string): StackSecrets {
             adminPassword,
             databasePassword,
             tokenPrivateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+            registryPassword,
+            registryHtpasswd: registryHtpasswdLine(REGISTRY_USER, registryPassword),
+            registryHttpSecret: crypto.randomBytes(12).toString("hex"),
         },
     };
 }
@@ -122,17 +130,31 @@ export interface RealCore {
     stop(): Promise<void>;
 }
 
-export async function prepareCore(release: RealCoreRelease, pg: PostgresInstance, redis: RedisInstance, secrets: StackSecrets): Promise<RealCore> {
+/**
+ * With `registry`, the node also gets its registry: Debian's docker-registry (distribution 2.8,
+ * what Harbor's registry image runs) with the config.yml and htpasswd the program renders for
+ * the node, its storage moved to `registry.storage` (one directory for every node, as the CephFS
+ * mount is) and its listener to a free port; the core's REGISTRY_URL points there, and its own
+ * URLs (CORE_URL, CORE_LOCAL_URL, TOKEN_SERVICE_URL) to its port. Nothing else changes.
+ */
+export async function prepareCore(
+    release: RealCoreRelease,
+    pg: PostgresInstance,
+    redis: RedisInstance,
+    secrets: StackSecrets,
+    options: { node?: number; registry?: { storage: string } } = {},
+): Promise<RealCore> {
     const port = await freePort();
     const spec = loadClusterSpec(
-        raw(prodConfig(2, {
+        raw(prodConfig(Math.max(2, (options.node ?? 0) + 1), {
             harbor: { hostname: "harbor.example.com", version: release.version, trivy: false },
             database: { host: "127.0.0.1", port: pg.server.port, provision: { enabled: true, adminUser: pg.adminUser } },
             redis: { host: "127.0.0.1", port: redis.server.port },
         })),
     );
     const shared: SharedValues = { ...placeholderShared(spec, false), ...secrets.shared, redis: harborRedisValues(spec.redis.endpoint, SECRET_VALUES.redisPassword) };
-    const core = renderNode(spec, spec.nodes[0], shared, "test").find((c) => c.component === "core")!;
+    const rendered = renderNode(spec, spec.nodes[options.node ?? 0], shared, "test");
+    const core = rendered.find((c) => c.component === "core")!;
 
     const root = scratchDir(`core-${release.version}`);
     fs.symlinkSync(path.resolve(release.migrations), path.join(root, "migrations"));
@@ -150,6 +172,32 @@ export async function prepareCore(release: RealCoreRelease, pg: PostgresInstance
         KEY_PATH: moved["/etc/core/key"],
         TOKEN_PRIVATE_KEY_PATH: moved["/etc/core/private_key.pem"],
     };
+
+    let registry: ChildProcess | undefined;
+    if (options.registry) {
+        const spec = rendered.find((c) => c.component === "registry")!;
+        const regPort = await freePort();
+        const passwd = path.join(root, "registry-passwd");
+        fs.writeFileSync(passwd, spec.files.find((f) => f.path === "/etc/registry/passwd")!.content, { mode: 0o600 });
+        const config = YAML.parse(spec.files.find((f) => f.path === "/etc/registry/config.yml")!.content);
+        config.storage.filesystem.rootdirectory = options.registry.storage;
+        config.http.addr = `127.0.0.1:${regPort}`;
+        delete config.http.debug;
+        config.auth.htpasswd.path = passwd;
+        const file = path.join(root, "registry.yml");
+        fs.writeFileSync(file, YAML.stringify(config), { mode: 0o600 });
+        registry = spawn(tool("docker-registry", "tools"), ["serve", file], { stdio: "ignore" });
+        await waitFor("docker-registry answers", async () => {
+            const status = (await request(regPort, "GET", "/", {})).status;
+            if (status !== 200) throw new Error(`GET / -> ${status}`);
+        }, 20_000);
+        Object.assign(env, {
+            REGISTRY_URL: `http://127.0.0.1:${regPort}`,
+            CORE_URL: `http://127.0.0.1:${port}`,
+            CORE_LOCAL_URL: `http://127.0.0.1:${port}`,
+            TOKEN_SERVICE_URL: `http://127.0.0.1:${port}/service/token`,
+        });
+    }
 
     let server: ChildProcess | undefined;
     let serverLog = "";
@@ -193,6 +241,7 @@ export async function prepareCore(release: RealCoreRelease, pg: PostgresInstance
         halt,
         async stop() {
             await halt();
+            registry?.kill("SIGTERM");
             removeScratchDir(root);
         },
     };
