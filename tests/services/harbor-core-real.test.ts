@@ -26,6 +26,7 @@ import { takeBackup } from "../../components/upgrade/backup";
 import { liftWindow, openWindow } from "../../components/upgrade/read-only";
 import { isCanaryFailure, runCanary } from "../../components/verify/canary";
 import { canaryRobotProvider } from "../../components/verify/canary-resources";
+import { isRegistryError, pull, push, tinyImage, token } from "../../components/verify/registry-client";
 import { SECRET_VALUES } from "../support/fixtures";
 import { CAPTURED_CORE_ANSWERS } from "../support/harbor-core-answers";
 import { adminOf } from "../support/services/database-cases";
@@ -314,6 +315,28 @@ describe(`L3 two real harbor_core ${RELEASES.to?.version ?? ""} nodes, each with
         console.log(`      [real core] canary: ${report.steps.join("; ")}`);
         assert.match(report.digest, /^sha256:[0-9a-f]{64}$/);
         assert.ok(report.steps.some((s) => s.startsWith("node2: pull with the token from node1")));
+    });
+
+    it("in the read-only window, through both nodes' /v2/: pulls keep working, a push gets Harbor's own 403 DENIED", async () => {
+        const repo = "harbor-ha-canary/window";
+        const img = tinyImage(`window-${Date.now()}`);
+        const t1 = await token(node(0).endpoint, robot.name, robot.secret, `repository:${repo}:push,pull`);
+        const digest = await push(node(0).endpoint, t1, repo, "before", img);
+        await setReadOnly(api(nodes[0]), svc.s.secrets.jobserviceSecret, true);
+        try {
+            for (const i of [0, 1]) {
+                const pulled = await pull(node(i).endpoint, t1, repo, digest);
+                assert.strictEqual(pulled.digest, digest, `node${i + 1} serves the pull in the window`);
+                const refused = await push(node(i).endpoint, t1, repo, `during-${i}`, tinyImage(`during-${i}-${Date.now()}`)).then(() => undefined, (e: Error) => e);
+                console.log(`      [real core] node${i + 1} push in the window: ${refused?.message}`);
+                assert.ok(refused && isRegistryError(refused), `node${i + 1} refused the push`);
+                assert.deepStrictEqual([refused.status, refused.code, refused.step], [403, "DENIED", "blob upload start"]);
+                assert.match(refused.message, /The system is in read only mode\. Any modification is prohibited\./);
+            }
+        } finally {
+            await setReadOnly(api(nodes[0]), svc.s.secrets.jobserviceSecret, false);
+        }
+        await push(node(1).endpoint, t1, repo, "after", tinyImage(`after-${Date.now()}`));
     });
 
     it("a node signing with another token key: the canary names the key mismatch", async () => {
