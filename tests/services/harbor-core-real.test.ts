@@ -2,11 +2,16 @@
  * L3 with real Harbor cores (tests/support/services/harbor-core.ts): the upgrade's one migrator,
  * the cores' skip-migrate and the read-only window (the program's own client and watchdog)
  * against real `harbor_core` processes on real PostgreSQL and Redis, each started with the core
- * env and files the program renders for its release; and a version change in the program's
- * order (window, backup, one migrator, new core, lift) from an older real core to a newer one.
+ * env and files the program renders for its release; a version change in the program's order
+ * (backup, window, one migrator, new core, lift) from an older real core to a newer one, and
+ * the README's rollback; the program's canary across two real nodes (core + registry on one
+ * store) and against two broken ones; a garbage collection through core, jobservice and
+ * registryctl. Registries are Debian's docker-registry (distribution 2.8) with the rendered
+ * config.yml; only addresses, ports and file paths are moved to this host.
  *
  * Runs when the environment names the binaries (HARBOR_HA_HARBOR_CORE and _MIGRATIONS, for the
- * upgrade also HARBOR_HA_HARBOR_CORE_FROM, _MIGRATIONS_FROM, _VERSION_FROM); nothing in this
+ * upgrade also HARBOR_HA_HARBOR_CORE_FROM, _MIGRATIONS_FROM, _VERSION_FROM, for the garbage
+ * collection HARBOR_HA_HARBOR_JOBSERVICE and _REGISTRYCTL); nothing in this
  * project builds them and no registry serves Harbor's images here, so elsewhere it is pending
  * with that reason.
  *
@@ -353,5 +358,77 @@ describe(`L3 two real harbor_core ${RELEASES.to?.version ?? ""} nodes, each with
         assert.ok(e && isCanaryFailure(e), "the canary failed");
         assert.strictEqual(e.node, "node4");
         assert.match(e.cause, /storage not shared: node4's registry does not see the image written through node1/);
+    });
+});
+
+describe(`L3 a real harbor_core ${RELEASES.to?.version ?? ""} node with its jobservice and registryctl: a garbage collection through core, jobservice and registryctl`, function () {
+    this.timeout(300_000);
+    const svc = sharedServices();
+    let n: RealCore;
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), "hha-real-gc-store-"));
+    const jobservice = process.env.HARBOR_HA_HARBOR_JOBSERVICE;
+    const registryctl = process.env.HARBOR_HA_HARBOR_REGISTRYCTL;
+    const admin = () => basicAuth("admin", svc.s.secrets.adminPassword);
+
+    before(async function () {
+        if (!RELEASES.to || !jobservice || !registryctl) {
+            console.log(`      [real core] pending: ${PENDING}; also HARBOR_HA_HARBOR_JOBSERVICE and HARBOR_HA_HARBOR_REGISTRYCTL (their binaries)`);
+            return this.skip();
+        }
+        await svc.start();
+        n = await prepareCore(RELEASES.to, svc.s.pg, svc.s.redis, svc.s.secrets, { registry: { storage: store }, jobs: { jobservice, registryctl } });
+        const install = await n.run(MIGRATOR, 120_000);
+        assert.strictEqual(install.code, 0, install.log.slice(-2000));
+        await n.serve(n.clusterFlags);
+    });
+    after(async () => {
+        if (n) await n.stop();
+        await svc.stop();
+        fs.rmSync(store, { recursive: true, force: true });
+    });
+
+    it("jobservice and registryctl answer their health checks with the rendered configs", async () => {
+        await waitFor("jobservice /api/v1/stats", async () => {
+            const r = await request(n.jobs!.jobservice, "GET", "/api/v1/stats", solution(svc.s.secrets.jobserviceSecret)).catch((e: Error) => ({ status: 0, body: e.message }));
+            if (r.status !== 200) throw new Error(`${r.status} ${r.body} ${n.helperLog("jobservice").slice(-800)}`);
+        }, 60_000);
+        await waitFor("registryctl /api/health", async () => {
+            const r = await request(n.jobs!.registryctl, "GET", "/api/health", {}).catch((e: Error) => ({ status: 0, body: e.message }));
+            if (r.status !== 200) throw new Error(`${r.status} ${r.body} ${n.helperLog("registryctl").slice(-800)}`);
+        }, 60_000);
+    });
+
+    it("a manual GC removes a deleted image's blobs from the shared store", async () => {
+        const robot = await canaryRobotProvider.create!({ api: api(n), adminPassword: svc.s.secrets.adminPassword, project: "harbor-ha-canary", robot: "canary", secret: "Canary-Secret-1x" });
+        const ep = api(n);
+        const repo = "harbor-ha-canary/gc";
+        const t = await token(ep, robot.outs.robotName, "Canary-Secret-1x", `repository:${repo}:push,pull`);
+        await push(ep, t, repo, "x", tinyImage(`gc-${Date.now()}`));
+        // Blob data files in the store (blobs/sha256/<2 hex>/<digest>/data).
+        const blobs = () => {
+            const root = path.join(store, "docker/registry/v2/blobs/sha256");
+            return fs.readdirSync(root).flatMap((p) => fs.readdirSync(path.join(root, p)).filter((d) => fs.existsSync(path.join(root, p, d, "data")))).length;
+        };
+        const before = blobs();
+        assert.strictEqual((await request(n.port, "DELETE", `/api/v2.0/projects/harbor-ha-canary/repositories/gc`, admin())).status, 200);
+        // GC takes only blobs and deleted artifacts older than its time window, two hours (the
+        // API passes no other, jobservice/job/impl/gc): age this test's rows by three hours.
+        const login = { user: "harbor", password: svc.s.secrets.databasePassword, database: "registry" };
+        await rawQuery(svc.s.pg.server, login, "UPDATE blob SET update_time = update_time - interval '3 hours', creation_time = creation_time - interval '3 hours'");
+        await rawQuery(svc.s.pg.server, login, "UPDATE artifact_trash SET creation_time = creation_time - interval '3 hours'");
+        const started = await request(n.port, "POST", "/api/v2.0/system/gc/schedule", admin(), { schedule: { type: "Manual" }, parameters: { delete_untagged: true, dry_run: false, workers: 1 } });
+        assert.strictEqual(started.status, 201, started.body);
+        const status = await waitFor("GC finished", async () => {
+            const list = JSON.parse((await request(n.port, "GET", "/api/v2.0/system/gc", admin())).body) as { job_status: string }[];
+            const s = list[0]?.job_status;
+            if (!s || ["Pending", "Running", "Scheduled"].includes(s)) throw new Error(`GC ${s ?? "not listed"}; jobservice: ${n.helperLog("jobservice").slice(-600)}`);
+            return s;
+        }, 120_000);
+        const after = blobs();
+        const gcs = JSON.parse((await request(n.port, "GET", "/api/v2.0/system/gc", admin())).body) as { id: number }[];
+        const gcLog = (await request(n.port, "GET", `/api/v2.0/system/gc/${gcs[0].id}/log`, admin())).body;
+        console.log(`      [real core] GC ${status}: blobs in the shared store ${before} -> ${after}`);
+        assert.strictEqual(status, "Success", n.helperLog("jobservice").slice(-2000));
+        assert.ok(after < before, `the deleted image's blobs are gone; GC log: ${gcLog.slice(-3000)}`);
     });
 });

@@ -119,6 +119,9 @@ export interface RealCore {
     port: number;
     /** The flags of the core containers the program renders for this release (its entrypoint). */
     clusterFlags: string[];
+    /** jobservice's and registryctl's ports, when started (options.jobs). */
+    jobs?: { jobservice: number; registryctl: number };
+    helperLog(name: string): string;
     /** Runs the binary with `args` to its exit, or kills it after `limitMs`. */
     run(args: string[], limitMs: number): Promise<{ code: number | null; ms: number; log: string; killed: boolean }>;
     /** Starts it as a server (the program's cores run -mode=skip-migrate) and waits for /api/v2.0/ping. */
@@ -142,7 +145,7 @@ export async function prepareCore(
     pg: PostgresInstance,
     redis: RedisInstance,
     secrets: StackSecrets,
-    options: { node?: number; registry?: { storage: string } } = {},
+    options: { node?: number; registry?: { storage: string }; jobs?: { jobservice: string; registryctl: string } } = {},
 ): Promise<RealCore> {
     const port = await freePort();
     const spec = loadClusterSpec(
@@ -174,6 +177,7 @@ export async function prepareCore(
     };
 
     let registry: ChildProcess | undefined;
+    let jobsPorts: { jobservice: number; registryctl: number } | undefined;
     if (options.registry) {
         const spec = rendered.find((c) => c.component === "registry")!;
         const regPort = await freePort();
@@ -199,6 +203,40 @@ export async function prepareCore(
         });
     }
 
+    const helpers: ChildProcess[] = [];
+    let afterServe: (() => void) | undefined;
+    const helperLogs: Record<string, string> = {};
+    if (options.registry && options.jobs) {
+        // registryctl (for GC) and jobservice, from their rendered files and env, on free ports.
+        const ctlPort = await freePort();
+        const jobPort = await freePort();
+        const ctl = rendered.find((c) => c.component === "registryctl")!;
+        const ctlConfig = YAML.parse(ctl.files.find((f) => f.path === "/etc/registryctl/config.yml")!.content);
+        ctlConfig.port = ctlPort;
+        ctlConfig.registry_config = path.join(root, "registry.yml");
+        fs.writeFileSync(path.join(root, "registryctl.yml"), YAML.stringify(ctlConfig), { mode: 0o600 });
+        const job = rendered.find((c) => c.component === "jobservice")!;
+        const jobConfig = YAML.parse(job.files.find((f) => f.path === "/etc/jobservice/config.yml")!.content);
+        jobConfig.port = jobPort;
+        fs.writeFileSync(path.join(root, "jobservice.yml"), YAML.stringify(jobConfig), { mode: 0o600 });
+        const start = (name: string, binary: string, args: string[], extra: NodeJS.ProcessEnv) => {
+            const p = spawn(binary, args, { cwd: root, env: { PATH: process.env.PATH, ...extra } });
+            helperLogs[name] = "";
+            p.stdout.on("data", (d) => (helperLogs[name] += d));
+            p.stderr.on("data", (d) => (helperLogs[name] += d));
+            helpers.push(p);
+        };
+        const jobs = options.jobs;
+        start("registryctl", jobs.registryctl, ["-c", path.join(root, "registryctl.yml")], ctl.env);
+        // jobservice reads its settings from core at start and exits if core does not answer
+        // (jobservice/main.go); Docker restarts it, the program starts it after core is healthy.
+        afterServe = () => start("jobservice", jobs.jobservice, ["-c", path.join(root, "jobservice.yml")], {
+            ...job.env, CORE_URL: `http://127.0.0.1:${port}`, REGISTRY_URL: env.REGISTRY_URL, REGISTRY_CONTROLLER_URL: `http://127.0.0.1:${ctlPort}`,
+        });
+        Object.assign(env, { JOBSERVICE_URL: `http://127.0.0.1:${jobPort}`, REGISTRY_CONTROLLER_URL: `http://127.0.0.1:${ctlPort}` });
+        jobsPorts = { jobservice: jobPort, registryctl: ctlPort };
+    }
+
     let server: ChildProcess | undefined;
     let serverLog = "";
     const halt = async () => {
@@ -213,6 +251,8 @@ export async function prepareCore(
         release,
         port,
         clusterFlags: coreFlags(core.entrypoint),
+        jobs: jobsPorts,
+        helperLog: (name: string) => helperLogs[name] ?? "",
         run: (args, limitMs) =>
             new Promise((resolve) => {
                 const t = Date.now();
@@ -235,6 +275,8 @@ export async function prepareCore(
                 if (server!.exitCode !== null) throw new Error(`exited ${server!.exitCode}: ${serverLog.slice(-500)}`);
                 if ((await request(port, "GET", "/api/v2.0/ping", {})).status !== 200) throw new Error("ping not 200 yet");
             }, 60_000);
+            afterServe?.();
+            afterServe = undefined;
             return Date.now() - t;
         },
         log: () => serverLog,
@@ -242,6 +284,7 @@ export async function prepareCore(
         async stop() {
             await halt();
             registry?.kill("SIGTERM");
+            for (const h of helpers) h.kill("SIGTERM");
             removeScratchDir(root);
         },
     };
