@@ -17,7 +17,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { loadClusterSpec } from "../../../components/config/load";
 import { placeholderShared, renderNode } from "../../../components/harbor-node";
-import type { SharedValues } from "../../../components/profiles/types";
+import type { ContainerSpec, SharedValues } from "../../../components/profiles/types";
 import { REGISTRY_USER } from "../../../components/profiles/v2/registry";
 import { registryHtpasswdLine } from "../../../components/registry-htpasswd";
 import { harborRedisValues } from "../../../components/redis/harbor-values";
@@ -133,12 +133,75 @@ export interface RealCore {
     stop(): Promise<void>;
 }
 
+/** A child process whose stdout and stderr are collected. */
+interface Logged {
+    proc: ChildProcess;
+    log: () => string;
+}
+
+function spawnLogged(binary: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Logged {
+    const proc = spawn(binary, args, { cwd, env });
+    let log = "";
+    proc.stdout!.on("data", (d) => (log += d));
+    proc.stderr!.on("data", (d) => (log += d));
+    return { proc, log: () => log };
+}
+
+const fileOf = (c: ContainerSpec, p: string) => c.files.find((f) => f.path === p)!.content;
+
+/** The core's rendered files under `root`, and its env with their paths and its port moved there. */
+function placeCore(core: ContainerSpec, root: string, port: number): NodeJS.ProcessEnv {
+    const moved: Record<string, string> = {};
+    for (const f of core.files) {
+        const to = path.join(root, f.path);
+        fs.mkdirSync(path.dirname(to), { recursive: true });
+        fs.writeFileSync(to, f.path.endsWith("app.conf") ? f.content.replace(/^httpport = \d+$/m, `httpport = ${port}`) : f.content, { mode: 0o600 });
+        moved[f.path] = to;
+    }
+    return {
+        PATH: process.env.PATH,
+        ...core.env,
+        CONFIG_PATH: moved["/etc/core/app.conf"],
+        KEY_PATH: moved["/etc/core/key"],
+        TOKEN_PRIVATE_KEY_PATH: moved["/etc/core/private_key.pem"],
+    };
+}
+
+/** Debian's docker-registry with the node's rendered config.yml and htpasswd; storage, listener and paths moved. */
+async function startRegistry(registry: ContainerSpec, root: string, storage: string): Promise<{ proc: ChildProcess; port: number; config: string }> {
+    const port = await freePort();
+    const passwd = path.join(root, "registry-passwd");
+    fs.writeFileSync(passwd, fileOf(registry, "/etc/registry/passwd"), { mode: 0o600 });
+    const config = YAML.parse(fileOf(registry, "/etc/registry/config.yml"));
+    config.storage.filesystem.rootdirectory = storage;
+    config.http.addr = `127.0.0.1:${port}`;
+    delete config.http.debug;
+    config.auth.htpasswd.path = passwd;
+    const file = path.join(root, "registry.yml");
+    fs.writeFileSync(file, YAML.stringify(config), { mode: 0o600 });
+    const proc = spawn(tool("docker-registry", "tools"), ["serve", file], { stdio: "ignore" });
+    await waitFor("docker-registry answers", async () => {
+        const status = (await request(port, "GET", "/", {})).status;
+        if (status !== 200) throw new Error(`GET / -> ${status}`);
+    }, 20_000);
+    return { proc, port, config: file };
+}
+
+/** A rendered YAML config with `change` applied, written under `root`. */
+function placeYaml(c: ContainerSpec, from: string, root: string, name: string, change: (y: Record<string, unknown>) => void): string {
+    const y = YAML.parse(fileOf(c, from));
+    change(y);
+    const to = path.join(root, name);
+    fs.writeFileSync(to, YAML.stringify(y), { mode: 0o600 });
+    return to;
+}
+
 /**
- * With `registry`, the node also gets its registry: Debian's docker-registry (distribution 2.8,
- * what Harbor's registry image runs) with the config.yml and htpasswd the program renders for
- * the node, its storage moved to `registry.storage` (one directory for every node, as the CephFS
- * mount is) and its listener to a free port; the core's REGISTRY_URL points there, and its own
- * URLs (CORE_URL, CORE_LOCAL_URL, TOKEN_SERVICE_URL) to its port. Nothing else changes.
+ * With `registry`, the node also gets its registry (startRegistry): its storage is
+ * `registry.storage`, one directory for every node as the CephFS mount is; the core's
+ * REGISTRY_URL points there, and its own URLs (CORE_URL, CORE_LOCAL_URL, TOKEN_SERVICE_URL) to
+ * its port. With `jobs` too, registryctl and jobservice run from their rendered configs and env,
+ * with the same moves. Nothing else changes.
  */
 export async function prepareCore(
     release: RealCoreRelease,
@@ -157,134 +220,84 @@ export async function prepareCore(
     );
     const shared: SharedValues = { ...placeholderShared(spec, false), ...secrets.shared, redis: harborRedisValues(spec.redis.endpoint, SECRET_VALUES.redisPassword) };
     const rendered = renderNode(spec, spec.nodes[options.node ?? 0], shared, "test");
-    const core = rendered.find((c) => c.component === "core")!;
+    const component = (name: string) => rendered.find((c) => c.component === name)!;
+    const core = component("core");
 
     const root = scratchDir(`core-${release.version}`);
     fs.symlinkSync(path.resolve(release.migrations), path.join(root, "migrations"));
-    const moved: Record<string, string> = {};
-    for (const f of core.files) {
-        const to = path.join(root, f.path);
-        fs.mkdirSync(path.dirname(to), { recursive: true });
-        fs.writeFileSync(to, f.path.endsWith("app.conf") ? f.content.replace(/^httpport = \d+$/m, `httpport = ${port}`) : f.content, { mode: 0o600 });
-        moved[f.path] = to;
-    }
-    const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        ...core.env,
-        CONFIG_PATH: moved["/etc/core/app.conf"],
-        KEY_PATH: moved["/etc/core/key"],
-        TOKEN_PRIVATE_KEY_PATH: moved["/etc/core/private_key.pem"],
-    };
+    const env = placeCore(core, root, port);
+    const self = `http://127.0.0.1:${port}`;
 
-    let registry: ChildProcess | undefined;
+    const others: ChildProcess[] = [];
+    const helperLogs: Record<string, () => string> = {};
+    let afterServe: (() => void) | undefined;
     let jobsPorts: { jobservice: number; registryctl: number } | undefined;
     if (options.registry) {
-        const spec = rendered.find((c) => c.component === "registry")!;
-        const regPort = await freePort();
-        const passwd = path.join(root, "registry-passwd");
-        fs.writeFileSync(passwd, spec.files.find((f) => f.path === "/etc/registry/passwd")!.content, { mode: 0o600 });
-        const config = YAML.parse(spec.files.find((f) => f.path === "/etc/registry/config.yml")!.content);
-        config.storage.filesystem.rootdirectory = options.registry.storage;
-        config.http.addr = `127.0.0.1:${regPort}`;
-        delete config.http.debug;
-        config.auth.htpasswd.path = passwd;
-        const file = path.join(root, "registry.yml");
-        fs.writeFileSync(file, YAML.stringify(config), { mode: 0o600 });
-        registry = spawn(tool("docker-registry", "tools"), ["serve", file], { stdio: "ignore" });
-        await waitFor("docker-registry answers", async () => {
-            const status = (await request(regPort, "GET", "/", {})).status;
-            if (status !== 200) throw new Error(`GET / -> ${status}`);
-        }, 20_000);
-        Object.assign(env, {
-            REGISTRY_URL: `http://127.0.0.1:${regPort}`,
-            CORE_URL: `http://127.0.0.1:${port}`,
-            CORE_LOCAL_URL: `http://127.0.0.1:${port}`,
-            TOKEN_SERVICE_URL: `http://127.0.0.1:${port}/service/token`,
-        });
+        const reg = await startRegistry(component("registry"), root, options.registry.storage);
+        others.push(reg.proc);
+        Object.assign(env, { REGISTRY_URL: `http://127.0.0.1:${reg.port}`, CORE_URL: self, CORE_LOCAL_URL: self, TOKEN_SERVICE_URL: `${self}/service/token` });
+        if (options.jobs) {
+            const jobs = options.jobs;
+            const [ctlPort, jobPort] = [await freePort(), await freePort()];
+            const ctl = component("registryctl");
+            const ctlConfig = placeYaml(ctl, "/etc/registryctl/config.yml", root, "registryctl.yml", (y) => Object.assign(y, { port: ctlPort, registry_config: reg.config }));
+            const job = component("jobservice");
+            const jobConfig = placeYaml(job, "/etc/jobservice/config.yml", root, "jobservice.yml", (y) => Object.assign(y, { port: jobPort }));
+            const start = (name: string, binary: string, config: string, extra: NodeJS.ProcessEnv) => {
+                const p = spawnLogged(binary, ["-c", config], root, { PATH: process.env.PATH, ...extra });
+                helperLogs[name] = p.log;
+                others.push(p.proc);
+            };
+            start("registryctl", jobs.registryctl, ctlConfig, ctl.env);
+            // jobservice reads its settings from core at start and exits if core does not answer
+            // (jobservice/main.go); Docker restarts it, the program starts it after core is healthy.
+            afterServe = () => start("jobservice", jobs.jobservice, jobConfig, { ...job.env, CORE_URL: self, REGISTRY_URL: env.REGISTRY_URL, REGISTRY_CONTROLLER_URL: `http://127.0.0.1:${ctlPort}` });
+            Object.assign(env, { JOBSERVICE_URL: `http://127.0.0.1:${jobPort}`, REGISTRY_CONTROLLER_URL: `http://127.0.0.1:${ctlPort}` });
+            jobsPorts = { jobservice: jobPort, registryctl: ctlPort };
+        }
     }
 
-    const helpers: ChildProcess[] = [];
-    let afterServe: (() => void) | undefined;
-    const helperLogs: Record<string, string> = {};
-    if (options.registry && options.jobs) {
-        // registryctl (for GC) and jobservice, from their rendered files and env, on free ports.
-        const ctlPort = await freePort();
-        const jobPort = await freePort();
-        const ctl = rendered.find((c) => c.component === "registryctl")!;
-        const ctlConfig = YAML.parse(ctl.files.find((f) => f.path === "/etc/registryctl/config.yml")!.content);
-        ctlConfig.port = ctlPort;
-        ctlConfig.registry_config = path.join(root, "registry.yml");
-        fs.writeFileSync(path.join(root, "registryctl.yml"), YAML.stringify(ctlConfig), { mode: 0o600 });
-        const job = rendered.find((c) => c.component === "jobservice")!;
-        const jobConfig = YAML.parse(job.files.find((f) => f.path === "/etc/jobservice/config.yml")!.content);
-        jobConfig.port = jobPort;
-        fs.writeFileSync(path.join(root, "jobservice.yml"), YAML.stringify(jobConfig), { mode: 0o600 });
-        const start = (name: string, binary: string, args: string[], extra: NodeJS.ProcessEnv) => {
-            const p = spawn(binary, args, { cwd: root, env: { PATH: process.env.PATH, ...extra } });
-            helperLogs[name] = "";
-            p.stdout.on("data", (d) => (helperLogs[name] += d));
-            p.stderr.on("data", (d) => (helperLogs[name] += d));
-            helpers.push(p);
-        };
-        const jobs = options.jobs;
-        start("registryctl", jobs.registryctl, ["-c", path.join(root, "registryctl.yml")], ctl.env);
-        // jobservice reads its settings from core at start and exits if core does not answer
-        // (jobservice/main.go); Docker restarts it, the program starts it after core is healthy.
-        afterServe = () => start("jobservice", jobs.jobservice, ["-c", path.join(root, "jobservice.yml")], {
-            ...job.env, CORE_URL: `http://127.0.0.1:${port}`, REGISTRY_URL: env.REGISTRY_URL, REGISTRY_CONTROLLER_URL: `http://127.0.0.1:${ctlPort}`,
-        });
-        Object.assign(env, { JOBSERVICE_URL: `http://127.0.0.1:${jobPort}`, REGISTRY_CONTROLLER_URL: `http://127.0.0.1:${ctlPort}` });
-        jobsPorts = { jobservice: jobPort, registryctl: ctlPort };
-    }
-
-    let server: ChildProcess | undefined;
-    let serverLog = "";
+    let server: Logged | undefined;
     const halt = async () => {
-        if (server && server.exitCode === null) {
-            const exited = new Promise((r) => server!.once("exit", r));
-            server.kill("SIGTERM");
+        if (server && server.proc.exitCode === null) {
+            const exited = new Promise((r) => server!.proc.once("exit", r));
+            server.proc.kill("SIGTERM");
             await exited;
         }
-        serverLog = "";
+        server = undefined;
     };
     return {
         release,
         port,
         clusterFlags: coreFlags(core.entrypoint),
         jobs: jobsPorts,
-        helperLog: (name: string) => helperLogs[name] ?? "",
+        helperLog: (name) => helperLogs[name]?.() ?? "",
         run: (args, limitMs) =>
             new Promise((resolve) => {
                 const t = Date.now();
-                const p = spawn(release.binary, args, { cwd: root, env });
-                let log = "";
-                p.stdout.on("data", (d) => (log += d));
-                p.stderr.on("data", (d) => (log += d));
-                const timer = setTimeout(() => p.kill("SIGKILL"), limitMs);
-                p.on("exit", (code, signal) => {
+                const p = spawnLogged(release.binary, args, root, env);
+                const timer = setTimeout(() => p.proc.kill("SIGKILL"), limitMs);
+                p.proc.on("exit", (code, signal) => {
                     clearTimeout(timer);
-                    resolve({ code, ms: Date.now() - t, log, killed: signal === "SIGKILL" });
+                    resolve({ code, ms: Date.now() - t, log: p.log(), killed: signal === "SIGKILL" });
                 });
             }),
         async serve(args) {
             const t = Date.now();
-            server = spawn(release.binary, args, { cwd: root, env });
-            server.stdout!.on("data", (d) => (serverLog += d));
-            server.stderr!.on("data", (d) => (serverLog += d));
+            const s = (server = spawnLogged(release.binary, args, root, env));
             await waitFor(`harbor_core ${release.version} answers /api/v2.0/ping`, async () => {
-                if (server!.exitCode !== null) throw new Error(`exited ${server!.exitCode}: ${serverLog.slice(-500)}`);
+                if (s.proc.exitCode !== null) throw new Error(`exited ${s.proc.exitCode}: ${s.log().slice(-500)}`);
                 if ((await request(port, "GET", "/api/v2.0/ping", {})).status !== 200) throw new Error("ping not 200 yet");
             }, 60_000);
             afterServe?.();
             afterServe = undefined;
             return Date.now() - t;
         },
-        log: () => serverLog,
+        log: () => server?.log() ?? "",
         halt,
         async stop() {
             await halt();
-            registry?.kill("SIGTERM");
-            for (const h of helpers) h.kill("SIGTERM");
+            for (const p of others) p.kill("SIGTERM");
             removeScratchDir(root);
         },
     };
