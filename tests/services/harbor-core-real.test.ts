@@ -167,7 +167,7 @@ describe(`L3 real harbor_core ${RELEASES.to?.version ?? ""}: one migrator, skip-
         provider.kill("SIGKILL");
         await waitFor("watchdog lifted the window", async () => {
             if (await readOnlyState(api(core), secret())) throw new Error("still read-only");
-        }, 10_000);
+        }, 10_000, undefined, 20);
         console.log(`      [real core] watchdog lifted read-only ${Date.now() - t} ms after the provider died`);
         assert.doesNotMatch(fs.readFileSync(window.watchdogLog, "utf8"), new RegExp(secret()));
         assert.strictEqual(await liftWindow(api(core), secret(), window), "");

@@ -12,7 +12,6 @@
 import { ChildProcess, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadClusterSpec } from "../../../components/config/load";
@@ -20,6 +19,7 @@ import { placeholderShared, renderNode } from "../../../components/harbor-node";
 import type { ContainerSpec, SharedValues } from "../../../components/profiles/types";
 import { REGISTRY_USER } from "../../../components/profiles/v2/registry";
 import { registryHtpasswdLine } from "../../../components/registry-htpasswd";
+import { request as httpRequest } from "../../../components/verify/registry-client";
 import { harborRedisValues } from "../../../components/redis/harbor-values";
 import { prodConfig, raw, SECRET_VALUES } from "../fixtures";
 import { tool } from "../tools";
@@ -87,17 +87,11 @@ export interface Answer {
     body: string;
 }
 
-export function request(port: number, method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-        const data = body === undefined ? undefined : JSON.stringify(body);
-        const req = http.request({ host: "127.0.0.1", port, method, path: url, headers: { ...headers, ...(data ? { "Content-Type": "application/json" } : {}) } }, (res) => {
-            let text = "";
-            res.on("data", (d) => (text += d));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        });
-        req.on("error", reject);
-        req.end(data);
-    });
+/** A plain-HTTP call to a process on this host through the program's own client; JSON body when given. */
+export async function request(port: number, method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const r = await httpRequest({ address: `127.0.0.1:${port}`, hostname: "127.0.0.1" }, method, url, { ...headers, ...(data ? { "Content-Type": "application/json" } : {}) }, data);
+    return { status: r.status, body: r.body.toString() };
 }
 
 export const basicAuth = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });

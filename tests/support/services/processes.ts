@@ -149,8 +149,8 @@ export function runToCompletion(command: string, args: string[], runAs?: string)
     });
 }
 
-/** Polls `probe` until it resolves or `timeoutMs` passes; the last error explains a failure. */
-export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutMs: number, logFile?: string): Promise<T> {
+/** Polls `probe` (every `pollMs`) until it resolves or `timeoutMs` passes; the last error explains a failure. */
+export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutMs: number, logFile?: string, pollMs = 200): Promise<T> {
     const start = Date.now();
     let last: unknown;
     while (Date.now() - start < timeoutMs) {
@@ -158,7 +158,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutM
             return await probe();
         } catch (err) {
             last = err;
-            await new Promise((r) => setTimeout(r, 200));
+            await new Promise((r) => setTimeout(r, pollMs));
         }
     }
     const log = logFile && fs.existsSync(logFile) ? `\n--- ${logFile} ---\n${fs.readFileSync(logFile, "utf8").slice(-3000)}` : "";
